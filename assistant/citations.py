@@ -1,0 +1,128 @@
+"""Citations are the program's job: read what the model wrote, keep only labels it was given, and
+attach to every answer sentence the paragraph(s) that support it.
+
+The model's own markers are a hint, never trusted: a marker naming a paragraph that was not in the
+prompt is dropped, a marker on a sentence its paragraph does not support is replaced by the best
+supporting paragraph, and a sentence that nothing supports is marked ⚠ (and counted as unsupported).
+
+>>> split_sentences("States should cooperate [¶1.1]. The group meets in June 2019 [¶6].")
+['States should cooperate [¶1.1].', 'The group meets in June 2019 [¶6].']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.answer import SentenceSupport
+from assistant.support import SupportScorer
+from corpus.records import Citation, Paragraph
+
+UNSUPPORTED_MARK = "⚠"
+# [A/70/174 ¶26], [¶1.6], [1.6], [A/C.1/73/L.27/Rev.1 ¶1.6, ¶1.7], (¶4(a)); also "¶1.6" bare.
+MARKER = re.compile(r"[\[(]((?:[A-Z][A-Za-z0-9./()]*\s*)?¶?\s*[A-Za-z0-9.()\-]+(?:\s*[,;]\s*(?:[A-Z][A-Za-z0-9./()]*\s*)?¶?\s*[A-Za-z0-9.()\-]+)*)[\])]"
+                    r"|(?<!\w)¶\s*([A-Za-z0-9.()\-]*[A-Za-z0-9)])")
+ITEM = re.compile(r"^(?:([A-Z][A-Za-z0-9./()]*?)\s*)?¶?\s*([A-Za-z0-9.()\-]+)$")
+SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[[^\]]*\]|\([^)]*¶[^)]*\)))*\s+(?=[A-Z“\"(\[])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences, each keeping the citation markers that follow its full stop."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    parts, start = [], 0
+    for match in SENTENCE_END.finditer(text):
+        end = match.start()
+        # Keep markers that trail the full stop with the sentence they close.
+        trailing = re.match(r"((?:\s*(?:\[[^\]]*\]|\([^)]*¶[^)]*\)))*)", text[end:])
+        end += len(trailing.group(1)) if trailing else 0
+        piece = text[start:end].strip()
+        if piece and not re.fullmatch(r"(?:\d+(?:\.\d+)*|[a-z]|No|para|paras|e\.g|i\.e|U\.N|chap|sect)\.?", piece.split()[-1]):
+            parts.append(piece)
+            start = end
+    tail = text[start:].strip()
+    if tail:
+        parts.append(tail)
+    return parts
+
+
+@dataclass(frozen=True)
+class ParsedSentence:
+    text: str  # without markers
+    cited: tuple[Citation, ...]  # markers that name a paragraph the model was given
+    invalid: tuple[str, ...]  # markers that name anything else: dropped
+
+
+def parse_markers(sentence: str, given: Sequence[Paragraph]) -> ParsedSentence:
+    """Read the model's markers; keep those that name a given paragraph (full or bare label)."""
+    by_key = {p.citation.key.lower(): p.citation for p in given}
+    by_label: dict[str, list[Citation]] = {}
+    for p in given:
+        by_label.setdefault(p.label.lower(), []).append(p.citation)
+    cited: list[Citation] = []
+    invalid: list[str] = []
+
+    def take(item: str) -> bool:
+        match = ITEM.match(item.strip())
+        if not match:
+            return False
+        symbol, label = match.group(1), match.group(2).lower().rstrip(".")
+        if symbol:
+            citation = by_key.get(f"{symbol} ¶{label}".lower())
+        else:
+            options = by_label.get(label, [])
+            citation = options[0] if len(options) == 1 else None
+        if citation is None:
+            invalid.append(item.strip())
+        elif citation not in cited:
+            cited.append(citation)
+        return True
+
+    def replace(match: re.Match) -> str:
+        body = match.group(1) or match.group(2)
+        items = re.split(r"\s*[,;]\s*", body)
+        if match.group(1) and not any("¶" in i or re.fullmatch(r"[A-Z]?[A-Za-z]*\d+(?:[.(][0-9a-z)]+)*", i.strip()) for i in items):
+            return match.group(0)  # an ordinary parenthesis, e.g. "(ICTs)"
+        results = [take(i) for i in items]
+        return "" if any(results) else match.group(0)
+
+    clean = MARKER.sub(replace, sentence)
+    clean = re.sub(r"\s+([.,;:])", r"\1", " ".join(clean.split())).strip()
+    return ParsedSentence(clean, tuple(cited), tuple(invalid))
+
+
+def attach_citations(answer: str, given: Sequence[Paragraph], scorer: SupportScorer) -> list[SentenceSupport]:
+    """Per sentence: the given paragraphs that support it (the model's choice if it holds, else the
+    best-scoring paragraph that does), or none, and then the sentence is marked unsupported."""
+    supports: list[SentenceSupport] = []
+    for raw in split_sentences(answer):
+        parsed = parse_markers(raw, given)
+        if not re.search(r"[A-Za-z]{3}", parsed.text):
+            continue
+        scores = scorer.scores(parsed.text, [p.text for p in given])
+        ranked = sorted(zip(given, scores), key=lambda item: -item[1])
+        chosen: list[Citation] = []
+        best_score = 0.0
+        # The model's own citations first, then the best-scoring others, until one supports it.
+        candidates = [(p, s) for p, s in ranked if p.citation in parsed.cited] + \
+                     [(p, s) for p, s in ranked if p.citation not in parsed.cited][:2]
+        for paragraph, score in candidates:
+            if scorer.verdict(parsed.text, paragraph.text, score).supported:
+                chosen.append(paragraph.citation)
+                best_score = max(best_score, score)
+                break
+        supports.append(SentenceSupport(parsed.text, tuple(chosen), bool(chosen), best_score or (ranked[0][1] if ranked else 0.0)))
+    return supports
+
+
+def render_answer(sentences: Sequence[SentenceSupport]) -> str:
+    """The answer text with verified citations written out, unsupported sentences marked."""
+    out = []
+    for s in sentences:
+        if s.supported:
+            out.append(f"{s.text.rstrip()} {' '.join(str(c) for c in s.citations)}")
+        else:
+            out.append(f"{UNSUPPORTED_MARK} {s.text.rstrip()} [not supported by the cited documents]")
+    return " ".join(out)

@@ -1,0 +1,121 @@
+"""Does a paragraph support a claim? Lexical + semantic overlap, with the local LLM as a yes/no judge.
+
+No NLI model ships its weights on PyPI, so support is decided in three steps:
+1. hard conflicts are found by rule: a number or year in the claim that the passage lacks, a negation
+   or an obligation ("must" vs "should") that differs;
+2. a score mixes content-word overlap with embedding cosine; clear cases are settled by it;
+3. conflicts and the uncertain band go to the LLM judge (a strict YES/NO prompt) when one is given.
+The thresholds were set on evals/data/judge_pairs.jsonl (see evals/README.md for the figures).
+
+>>> scorer = SupportScorer(embed=None)
+>>> scorer.verdict("States should protect critical infrastructure.",
+...                "States should take appropriate measures to protect their critical infrastructure").supported
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+STOPWORDS = frozenset("""a an the of to in on for and or by with as at from that this these those is are was were be been
+being it its their there which who whom what when where how should must may can could would will shall not no nor
+also such other any all each both than then so into upon under within without about per via paragraph resolution
+document documents says say said states state""".split()) - {"states", "state", "not", "no"}
+NEGATIONS = frozenset({"not", "no", "never", "nor", "none", "without", "cannot"})
+OBLIGATIONS = ("must", "shall", "should", "may")
+NUMBER = re.compile(r"\b\d+(?:[./]\d+)*\b")
+WORD = re.compile(r"[a-z][a-z\-]+")
+
+HIGH, LOW = 0.62, 0.30  # combined-score bands (set on the judge pairs)
+
+
+def _stem(word: str) -> str:
+    """A light stemmer that maps "decide", "decides", "decided" and "deciding" to one form."""
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+def content_words(text: str) -> set[str]:
+    words = WORD.findall(text.lower().replace("’", "'"))
+    return {_stem(w) for w in words if w not in STOPWORDS and len(w) > 2}
+
+
+def lexical_support(claim: str, passage: str) -> float:
+    """Share of the claim's content words that the passage contains."""
+    claim_words = content_words(claim)
+    if not claim_words:
+        return 0.0
+    return len(claim_words & content_words(passage)) / len(claim_words)
+
+
+def conflicts(claim: str, passage: str) -> list[str]:
+    """Rule-found reasons the passage cannot support the claim as worded."""
+    reasons = []
+    claim_l, passage_l = claim.lower(), passage.lower()
+    missing = [n for n in NUMBER.findall(claim) if n not in passage and not _citation_number(claim, n)]
+    if missing:
+        reasons.append(f"numbers not in the passage: {', '.join(missing)}")
+    claim_neg = NEGATIONS & set(WORD.findall(claim_l))
+    passage_neg = NEGATIONS & set(WORD.findall(passage_l))
+    if claim_neg and not passage_neg:
+        reasons.append("negation not in the passage")
+    for strong, weak in (("must", "should"), ("shall", "should"), ("must", "may")):
+        if re.search(rf"\b{strong}\b", claim_l) and not re.search(rf"\b{strong}\b", passage_l) \
+                and re.search(rf"\b{weak}\b", passage_l):
+            reasons.append(f'"{strong}" where the passage says "{weak}"')
+    return reasons
+
+
+def _citation_number(claim: str, number: str) -> bool:
+    """Numbers inside a citation label ("¶1.6") or a symbol are not claims."""
+    return bool(re.search(rf"(?:¶|/)\s*{re.escape(number)}", claim))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    supported: bool
+    score: float
+    by: str  # "score", "rule", "judge"
+    reason: str = ""
+
+
+class SupportScorer:
+    """Decides support of a claim by passages (see module docstring).
+
+    `embed` maps texts to L2-normalised vectors (numpy array, one row each), or is None for
+    lexical-only scoring; `judge(claim, passage) -> bool` is the LLM yes/no judge, or None.
+    """
+
+    def __init__(self, embed: Callable[[list[str]], "object"] | None, judge: Callable[[str, str], bool] | None = None):
+        self.embed = embed
+        self.judge = judge
+
+    def scores(self, claim: str, passages: Sequence[str]) -> list[float]:
+        lexical = [lexical_support(claim, p) for p in passages]
+        if self.embed is None or not passages:
+            return lexical
+        vectors = self.embed([claim, *passages])
+        cosines = [float(vectors[0] @ v) for v in vectors[1:]]
+        return [0.5 * lex + 0.5 * max(cos, 0.0) for lex, cos in zip(lexical, cosines)]
+
+    def verdict(self, claim: str, passage: str, score: float | None = None) -> Verdict:
+        score = self.scores(claim, [passage])[0] if score is None else score
+        reasons = conflicts(claim, passage)
+        if reasons and self.judge is None:
+            return Verdict(False, score, "rule", "; ".join(reasons))
+        if not reasons and score >= HIGH:
+            return Verdict(True, score, "score")
+        if score < LOW:
+            return Verdict(False, score, "score")
+        if self.judge is None:
+            return Verdict(score >= (HIGH + LOW) / 2, score, "score")
+        return Verdict(self.judge(claim, passage), score, "judge", "; ".join(reasons))
