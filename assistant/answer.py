@@ -52,4 +52,5 @@ class Answer:
     citations: list[CitedParagraph] = field(default_factory=list)
     retrieved: list[Retrieved] = field(default_factory=list)
     refused: bool = False
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: retrieval, first_token, total ...
+    tokens: dict[str, int] = field(default_factory=dict)  # prompt, completion (when the backend reports them)

@@ -56,7 +56,7 @@ class Assistant:
         self.backend = backend or self.settings.backend
         self.corpus = corpus or resources.load(self.settings)
         self._searcher = searcher
-        self._llm = llm
+        self._llms = {(self.backend, "answer"): llm, (self.backend, "aux"): llm} if llm else {}
         self.rewrite = RunnableLambda(self._rewrite, name="rewrite")
         self.route = RunnableLambda(self._route, name="route")
         self.retrieve = RunnableLambda(self._retrieve, name="retrieve")
@@ -73,13 +73,21 @@ class Assistant:
             self._searcher = resources.searcher(self.settings, self.corpus)
         return self._searcher
 
-    def llm(self, backend: str):
-        if self._llm is None or getattr(self._llm, "_backend", None) != backend:
+    def llm(self, backend: str, purpose: str = "answer"):
+        """The chat model for answers, or ("aux") for rewriting and judging.
+
+        With llama.cpp the two are separate instances (a smaller context for the short aux prompts),
+        so each keeps its own system prompt in its KV cache and the answer prompt is not re-read.
+        """
+        key = (backend, purpose)
+        if key not in self._llms:
             from assistant.llm import chat_model
 
-            self._llm = chat_model(self.settings, backend)
-            self._llm._backend = backend  # noqa: SLF001 - remember which backend it is
-        return self._llm
+            settings = self.settings
+            if purpose == "aux" and backend == "llama-cpp":
+                settings = settings.model_copy(update={"n_ctx": 2048})
+            self._llms[key] = chat_model(settings, backend)
+        return self._llms[key]
 
     def embed(self, texts: list[str]):
         return self.searcher.encoder.encode(texts)
@@ -91,7 +99,7 @@ class Assistant:
     def judge(self, claim: str, passage: str, backend: str | None = None) -> bool:
         """The LLM as a strict yes/no support judge."""
         messages = [("system", prompts.JUDGE_SYSTEM), ("human", prompts.JUDGE_USER.format(passage=passage, claim=claim))]
-        reply = self.llm(backend or self.backend).invoke(messages, max_tokens=3).content
+        reply = self.llm(backend or self.backend, "aux").invoke(messages, max_tokens=3).content
         return reply.strip().upper().startswith("YES")
 
     # --- steps ----------------------------------------------------------------------------
@@ -106,7 +114,7 @@ class Assistant:
         messages = [("system", prompts.REWRITE_SYSTEM),
                     ("human", prompts.REWRITE_USER.format(history=turns, question=question))]
         try:
-            rewritten = self.llm(inputs.get("backend", self.backend)).invoke(messages, max_tokens=60).content
+            rewritten = self.llm(inputs.get("backend", self.backend), "aux").invoke(messages, max_tokens=60).content
         except Exception:  # noqa: BLE001 - a failed rewrite falls back to plain concatenation
             return f"{history[-1][0]} {question}"
         rewritten = rewritten.strip().strip('"').split("\n")[0]
@@ -179,7 +187,11 @@ class Assistant:
 
         t = time.perf_counter()
         scope = symbols or None
-        found = self.retrieve.invoke({"question": standalone, "k": k or self.settings.top_k, "symbols": scope})
+        query = standalone
+        if history and len(question.split()) < 10 and backend != "extractive":
+            # A short follow-up whose rewrite missed the referent still finds it through the last question.
+            query = f"{standalone} {history[-1][0]}"
+        found = self.retrieve.invoke({"question": query, "k": k or self.settings.top_k, "symbols": scope})
         timings["retrieval"] = time.perf_counter() - t
         retrieved = [Retrieved(p.citation, score, p.text) for p, score, _ in found]
         if not addresses(standalone, found):
@@ -195,10 +207,15 @@ class Assistant:
                               backend, sentences=sentences, citations=self._cited(sentences), retrieved=retrieved))
             return
         else:
-            text = ""
+            text, tokens = "", {}
             try:
                 messages = self.prompt.invoke({"passages": self._passages(given, standalone), "question": question})
                 for chunk in self.llm(backend).stream(messages):
+                    if chunk.usage_metadata:
+                        tokens = {"prompt": chunk.usage_metadata["input_tokens"],
+                                  "completion": chunk.usage_metadata["output_tokens"]}
+                    if not chunk.content:
+                        continue
                     if not text:
                         timings["first_token"] = time.perf_counter() - start
                     text += chunk.content
@@ -222,7 +239,7 @@ class Assistant:
             return
         answer_text = render_answer(sentences) + self._partial_note(detail)
         yield done(Answer(question, standalone, answer_text, "answer", backend, sentences=sentences,
-                          citations=self._cited(sentences), retrieved=retrieved))
+                          citations=self._cited(sentences), retrieved=retrieved, tokens=tokens))
 
     # --- answers that need no generation -------------------------------------------------------
     def _passages(self, given: list[Paragraph], question: str) -> str:

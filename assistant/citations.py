@@ -16,14 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answer import SentenceSupport
-from assistant.support import SupportScorer
+from assistant.support import SupportScorer, content_words
 from corpus.records import Citation, Paragraph
 
 UNSUPPORTED_MARK = "⚠"
+MODEL_BONUS = 0.05  # score head start for the paragraph the model itself cited
 # [A/70/174 ¶26], [¶1.6], [1.6], [A/C.1/73/L.27/Rev.1 ¶1.6, ¶1.7], (¶4(a)); also "¶1.6" bare.
 MARKER = re.compile(r"[\[(]((?:[A-Z][A-Za-z0-9./()]*\s*)?¶?\s*[A-Za-z0-9.()\-]+(?:\s*[,;]\s*(?:[A-Z][A-Za-z0-9./()]*\s*)?¶?\s*[A-Za-z0-9.()\-]+)*)[\])]"
                     r"|(?<!\w)¶\s*([A-Za-z0-9.()\-]*[A-Za-z0-9)])")
 ITEM = re.compile(r"^(?:([A-Z][A-Za-z0-9./()]*?)\s*)?¶?\s*([A-Za-z0-9.()\-]+)$")
+HEADING_ECHO = re.compile(r"\((?:operative|preambular) paragraph [^()]*(?:\([^()]*\)[^()]*)*\)|\b(?:operative|preambular) paragraph [\w.()]+; (?:operative|preambular)(?:, [^:]*?\"[^\"]+\")?:?", re.I)
 SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[[^\]]*\]|\([^)]*¶[^)]*\)))*\s+(?=[A-Z“\"(\[])")
 
 
@@ -97,22 +99,28 @@ def attach_citations(answer: str, given: Sequence[Paragraph], scorer: SupportSco
     """Per sentence: the given paragraphs that support it (the model's choice if it holds, else the
     best-scoring paragraph that does), or none, and then the sentence is marked unsupported."""
     supports: list[SentenceSupport] = []
+    # The model sometimes echoes a passage's heading, "(operative paragraph 5; operative, "Decides")":
+    # it states nothing, so it is dropped before sentences are checked.
+    answer = HEADING_ECHO.sub("", answer)
     for raw in split_sentences(answer):
         parsed = parse_markers(raw, given)
-        if not re.search(r"[A-Za-z]{3}", parsed.text):
+        if len(content_words(parsed.text)) < 2:
             continue
         scores = scorer.scores(parsed.text, [p.text for p in given])
-        ranked = sorted(zip(given, scores), key=lambda item: -item[1])
+        # Best-scoring first; the model's own choice gets a small head start, so it wins a near tie
+        # but never over a paragraph that clearly says more of the sentence.
+        ranked = sorted(zip(given, scores), key=lambda item: -(item[1] + (MODEL_BONUS if item[0].citation in parsed.cited else 0)))
         chosen: list[Citation] = []
         best_score = 0.0
-        # The model's own citations first, then the best-scoring others, until one supports it.
-        candidates = [(p, s) for p, s in ranked if p.citation in parsed.cited] + \
-                     [(p, s) for p, s in ranked if p.citation not in parsed.cited][:2]
-        for paragraph, score in candidates:
+        for paragraph, score in ranked[:3]:
             if scorer.verdict(parsed.text, paragraph.text, score).supported:
                 chosen.append(paragraph.citation)
-                best_score = max(best_score, score)
+                best_score = score
                 break
+        if not chosen and len(ranked) > 1:  # a sentence that joins two paragraphs needs both
+            (first, s1), (second, s2) = ranked[0], ranked[1]
+            if scorer.verdict(parsed.text, f"{first.text}\n{second.text}").supported:
+                chosen, best_score = [first.citation, second.citation], max(s1, s2)
         supports.append(SentenceSupport(parsed.text, tuple(chosen), bool(chosen), best_score or (ranked[0][1] if ranked else 0.0)))
     return supports
 

@@ -17,13 +17,19 @@ Question: {question}"""
 
 PASSAGE = "{citation} ({weight})\n{text}"
 
-REWRITE_SYSTEM = """Rewrite the user's last question so that it can be understood without the conversation. Replace pronouns and ellipses ("it", "they", "and when?", "that group") with what they refer to in the earlier questions. Keep every paragraph number and document symbol. Output only the rewritten question, nothing else. If the question already stands alone, output it unchanged."""
+REWRITE_SYSTEM = """Rewrite the user's last question so that it can be understood without the conversation. Replace pronouns and ellipses ("it", "they", "and when?", "that group") with the exact thing they refer to in the earlier turns (e.g. "the open-ended working group", not "the resolution"). Keep every paragraph number and document symbol. Output only the rewritten question, nothing else. If the question already stands alone, output it unchanged.
+
+Example:
+Conversation so far:
+User: Which reports does footnote 1 list?
+Assistant: Footnote 1 lists A/65/201, A/68/98 and A/70/174.
+Last question: And which of them is the 2015 one?
+Rewritten question: Which of the reports listed in footnote 1 (A/65/201, A/68/98, A/70/174) is the 2015 report?"""
 
 REWRITE_USER = """Conversation so far:
 {history}
 
 Last question: {question}
-
 Rewritten question:"""
 
 JUDGE_SYSTEM = """You check citations. Answer with one word: YES if the passage states everything the claim says (same actors, same numbers and dates, same obligation: "should" is not "must", and no negation is added or dropped), otherwise NO."""

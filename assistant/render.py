@@ -109,4 +109,5 @@ def answer_json(answer: "Answer") -> dict:
                       for r in answer.retrieved],
         "backend": answer.backend,
         "timings": {k: round(v, 3) for k, v in answer.timings.items()},
+        "tokens": answer.tokens,
     }
