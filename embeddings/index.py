@@ -1,0 +1,263 @@
+"""The dense index: paragraph chunks in Chroma (through langchain-chroma), synced incrementally.
+
+Layout, for a base name such as "paragraphs":
+- `paragraphs.active`: an empty pointer collection whose metadata names the active generation and
+  the model and corpus version that built it. Switching it is one metadata write, atomic in the
+  embedded store and in server mode alike.
+- `paragraphs.v<n>-<rand>`: generations holding the vectors. Their own metadata also records
+  `model_id`, `dimension` and `corpus_version`.
+
+`sync_index` compares the corpus's chunks with the active generation by id and content hash. If
+nothing changed it writes nothing. Otherwise it builds a fresh generation: vectors of unchanged
+chunks are copied (not re-encoded), new and changed chunks are encoded, removed ones are left out.
+Only then is the pointer switched and the old generation dropped, so a run killed half-way leaves the
+previous index answering; the next run deletes the abandoned generation. An index built by another
+model (different `model_id`) is rebuilt in full, never mixed. One writer at a time is assumed.
+
+>>> from embeddings.index import sync_index, open_index
+>>> report = sync_index(corpus, encoder, path=Path("data/chroma"))       # doctest: +SKIP
+>>> report.added, report.reused                                          # doctest: +SKIP
+(137, 0)
+>>> index = open_index(encoder, path=Path("data/chroma"))                # doctest: +SKIP
+>>> index.search("critical infrastructure", k=3)[0][0]["label"]         # doctest: +SKIP
+'1.6'
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from corpus.store import Corpus
+from embeddings.chunks import Chunk, corpus_chunks
+from embeddings.encoder import Encoder
+
+DEFAULT_COLLECTION = "paragraphs"
+POINTER_SUFFIX = ".active"
+GENERATION_INFIX = ".v"
+Progress = Callable[[str, int, int], None]  # (stage, done, total): "copy"/"encode" as a generation fills
+
+
+class IndexMissing(LookupError):
+    """No complete index exists yet under that name: run `sync_index` first."""
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What a sync did, counted in chunks.
+
+    `added`: new ids; `updated`: ids whose text changed (re-encoded) or only whose metadata did
+    (a paragraph moved: vector kept); `removed`: ids gone; `reused`: vectors kept without encoding;
+    `encoded`: vectors computed; `chunks`: chunks in the index afterwards.
+    """
+
+    added: int
+    updated: int
+    removed: int
+    reused: int
+    encoded: int
+    chunks: int
+    rebuilt: bool  # True when the previous index was built by another model
+    collection: str  # the active generation afterwards
+    model_id: str
+    corpus_version: str
+    seconds: float
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.rebuilt)
+
+
+def make_client(path: Path | str | None = None, host: str | None = None, port: int = 8000) -> Any:
+    """A Chroma client: `HttpClient(host, port)` when a host is given, else `PersistentClient(path)`."""
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if host:
+        return chromadb.HttpClient(host=host, port=port, settings=settings)
+    if path is None:
+        raise ValueError("give an index folder (path) or a Chroma server (host)")
+    Path(path).mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+def _pointer(client: Any, name: str) -> Any:
+    return client.get_or_create_collection(name + POINTER_SUFFIX, embedding_function=None)
+
+
+def active_generation(client: Any, name: str = DEFAULT_COLLECTION) -> Any | None:
+    """The active generation's chromadb collection, or None (read fresh: metadata is not cached)."""
+    target = (_pointer(client, name).metadata or {}).get("active")
+    if not target:
+        return None
+    try:
+        return client.get_collection(target, embedding_function=None)
+    except Exception:  # the pointer names a collection that is gone: treat the index as missing
+        return None
+
+
+def _store(client: Any, encoder: Encoder, collection: str, metadata: dict | None = None) -> Any:
+    from langchain_chroma import Chroma
+
+    return Chroma(collection_name=collection, embedding_function=encoder, client=client,
+                  collection_metadata=metadata, collection_configuration={"hnsw": {"space": "cosine"}})
+
+
+class ChromaIndex:
+    """The active generation, opened for dense search. Build with `open_index`."""
+
+    def __init__(self, client: Any, encoder: Encoder, name: str = DEFAULT_COLLECTION) -> None:
+        active = active_generation(client, name)
+        if active is None:
+            raise IndexMissing(f"no index named {name!r} yet: run sync_index (or `make index`) first")
+        self.client = client
+        self.encoder = encoder
+        self.name = name
+        self.collection: str = active.name
+        self.metadata: dict[str, Any] = dict(active.metadata or {})
+        if self.metadata.get("model_id") != encoder.model_id:
+            raise ValueError(f"index {self.collection} was built by {self.metadata.get('model_id')}, "
+                             f"not {encoder.model_id}: run sync_index to rebuild it")
+        self.store = _store(client, encoder, self.collection)
+        self._count = client.get_collection(self.collection, embedding_function=None).count()
+
+    def count(self) -> int:
+        return self._count
+
+    def refresh(self) -> bool:
+        """Follow the pointer if another sync switched it; True when a new generation was opened."""
+        active = active_generation(self.client, self.name)
+        if active is None or active.name == self.collection:
+            return False
+        self.__init__(self.client, self.encoder, self.name)  # type: ignore[misc]
+        return True
+
+    def search(self, query: str | Sequence[float], k: int = 10,
+               where: dict[str, Any] | None = None) -> list[tuple[dict[str, Any], float]]:
+        """(chunk metadata + "id" + "document", cosine similarity) of the k nearest chunks."""
+        vector = self.encoder.embed_query(query) if isinstance(query, str) else [float(x) for x in query]
+        try:
+            found = self._query(vector, k, where)
+        except Exception:
+            if not self.refresh():  # the generation was replaced by a sync since it was opened
+                raise
+            found = self._query(vector, k, where)
+        return [({**doc.metadata, "id": doc.id, "document": doc.page_content}, 1.0 - distance)
+                for doc, distance in found]
+
+    def _query(self, vector: list[float], k: int, where: dict[str, Any] | None) -> list:
+        k = max(1, min(k, self._count or 1))
+        return self.store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
+
+
+def open_index(encoder: Encoder, path: Path | str | None = None, host: str | None = None,
+               port: int = 8000, collection: str = DEFAULT_COLLECTION, client: Any = None) -> ChromaIndex:
+    """The active index for searching; raises IndexMissing when none was built."""
+    return ChromaIndex(client or make_client(path, host, port), encoder, collection)
+
+
+def _generations(client: Any, name: str) -> list[str]:
+    prefix = name + GENERATION_INFIX
+    return [c.name if hasattr(c, "name") else str(c) for c in client.list_collections()
+            if (c.name if hasattr(c, "name") else str(c)).startswith(prefix)]
+
+
+def _batches(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def sync_index(corpus: Corpus, encoder: Encoder, path: Path | str | None = None, host: str | None = None,
+               port: int = 8000, collection: str = DEFAULT_COLLECTION, client: Any = None,
+               batch_size: int = 64, progress: Progress | None = None) -> IndexReport:
+    """Bring the index up to date with `corpus` (see the module docstring); safe to re-run."""
+    started = time.perf_counter()
+    client = client or make_client(path, host, port)
+    chunks = corpus_chunks(corpus, encoder.token_spans, encoder.max_tokens)
+    wanted: dict[str, Chunk] = {c.id: c for c in chunks}
+    pointer = _pointer(client, collection)
+    active = active_generation(client, collection)
+
+    stored: dict[str, dict] = {}
+    rebuilt = False
+    if active is not None:
+        got = active.get(include=["metadatas"])
+        stored = {i: m or {} for i, m in zip(got["ids"], got["metadatas"])}
+        rebuilt = (active.metadata or {}).get("model_id") != encoder.model_id
+    same_hash = {i for i, c in wanted.items()
+                 if not rebuilt and stored.get(i, {}).get("content_hash") == c.content_hash}
+    added = [i for i in wanted if i not in stored]
+    updated = [i for i in wanted if i in stored and i not in same_hash]
+    removed = [i for i in stored if i not in wanted]
+    relabelled = [i for i in same_hash if stored[i] != wanted[i].metadata]  # moved/paged, same text
+    meta = {"model_id": encoder.model_id, "dimension": encoder.dimension,
+            "corpus_version": corpus.version, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+    def report(name: str, reused: int, encoded: int) -> IndexReport:
+        return IndexReport(len(added), len(updated) + len(relabelled), len(removed), reused, encoded,
+                           len(chunks), rebuilt, name, encoder.model_id, corpus.version,
+                           time.perf_counter() - started)
+
+    for stray in _generations(client, collection):  # left behind by a killed run
+        if active is None or stray != active.name:
+            client.delete_collection(stray)
+
+    if active is not None and not (added or updated or removed or relabelled or rebuilt):
+        if (active.metadata or {}).get("corpus_version") != corpus.version:
+            active.modify(metadata={**(active.metadata or {}), "corpus_version": corpus.version})
+            pointer.modify(metadata={**(pointer.metadata or {}), "corpus_version": corpus.version})
+        return report(active.name, len(chunks), 0)
+
+    generation = int((pointer.metadata or {}).get("generation", 0)) + 1
+    name = f"{collection}{GENERATION_INFIX}{generation}-{uuid.uuid4().hex[:6]}"
+    store = _store(client, encoder, name, meta)
+    target = client.get_collection(name, embedding_function=None)
+
+    keep = sorted(same_hash)
+    fresh = sorted(added + updated, key=lambda i: len(wanted[i].text))  # similar lengths pad less
+    try:
+        done = 0
+        for batch in _batches(keep, batch_size):  # unchanged chunks: copy their vectors
+            vectors = active.get(ids=batch, include=["embeddings"])
+            by_id = dict(zip(vectors["ids"], vectors["embeddings"]))
+            target.add(ids=batch, embeddings=[by_id[i] for i in batch],
+                       metadatas=[wanted[i].metadata for i in batch], documents=[wanted[i].text for i in batch])
+            done += len(batch)
+            if progress:
+                progress("copy", done, len(keep))
+        done = 0
+        for batch in _batches(fresh, batch_size):  # new and changed chunks: encode
+            store.add_texts([wanted[i].text for i in batch], [wanted[i].metadata for i in batch], ids=batch)
+            done += len(batch)
+            if progress:
+                progress("encode", done, len(fresh))
+        if target.count() != len(wanted):
+            raise RuntimeError(f"{name}: holds {target.count()} chunks, expected {len(wanted)}")
+    except BaseException:  # the active index is untouched; drop the partial generation if possible
+        try:
+            client.delete_collection(name)
+        except Exception:
+            pass  # the next sync deletes it, as after a SIGKILL
+        raise
+
+    pointer.modify(metadata={**meta, "active": name, "generation": generation})  # the atomic switch
+    if active is not None:
+        client.delete_collection(active.name)
+    return report(name, len(keep), len(fresh))
+
+
+def ensure_index(corpus: Corpus, model_path: Path | str | None = None, path: Path | str | None = None,
+                 host: str | None = None, port: int = 8000, collection: str = DEFAULT_COLLECTION,
+                 encoder: Encoder | None = None) -> IndexReport:
+    """Build the index if it is missing, bring it up to date otherwise (cheap when nothing changed).
+
+    This is what `make run` calls before serving: plain arguments, so the assistant passes its
+    settings (`index_dir`, `chroma_host`, `chroma_port`, `collection`, `embedding_model`).
+    """
+    return sync_index(corpus, encoder or Encoder(model_path), path=path, host=host, port=port,
+                      collection=collection)

@@ -1,0 +1,243 @@
+"""Run the eval items through the assistant and score every answer (see evals/README.md).
+
+    python -m evals answers [--suite fast|full] [--backend llama-cpp|openai|extractive] [--out DIR]
+
+An item is {"id", "category", "history": [earlier user questions], "question", "gold": [citation keys],
+"key_facts": ["alt1|alt2", ...], "refuse": bool}. A follow-up item asks its history questions first, in
+the same conversation (each answer becomes history for the next question), then its own question.
+
+`ask_items` only asks (the LLM answers every item before any judging, so llama.cpp keeps reusing the
+answer prompt's prefix); `score_records` then judges and scores each answer; `aggregate` gives the metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from evals import metrics as M
+
+ROOT = Path(__file__).resolve().parent
+ITEMS = ROOT / "data" / "items.jsonl"
+# The CI fast suite's LLM sample: one of each kind of question, incl. an unanswerable and a follow-up.
+LLM_SAMPLE = ("q025", "q035", "q060", "q077", "q087", "q109")
+
+
+def load_items(path: Path = ITEMS, ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if ids is not None:
+        wanted = list(ids)
+        by_id = {i["id"]: i for i in items}
+        missing = [i for i in wanted if i not in by_id]
+        if missing:
+            raise KeyError(f"no eval items {missing} in {path}")
+        items = [by_id[i] for i in wanted]
+    return items
+
+
+def make_assistant(backend: str = "extractive", data_dir: Path | None = None) -> Any:
+    """An Assistant on the shipped corpus with its own index in a fresh folder (removed at exit), so
+    evals never race another process over data/chroma nor see a user's ingested documents. The model
+    file and every other setting come from the environment as usual."""
+    from assistant.chain import Assistant
+    from assistant.config import Settings
+
+    if data_dir is None:
+        data_dir = Path(tempfile.mkdtemp(prefix="evals-data-"))
+        atexit.register(shutil.rmtree, data_dir, True)
+    base = Settings()
+    settings = Settings(data_dir=data_dir, gguf_path=base.model_file, backend=backend)
+    return Assistant(settings, backend=backend)
+
+
+def _answer_record(answer: Any) -> dict[str, Any]:
+    return {
+        "answer": answer.text, "route": answer.route, "refused": bool(answer.refused), "backend": answer.backend,
+        "standalone": answer.standalone_question,
+        "sentences": [{"text": s.text, "citations": [c.key for c in s.citations], "system_supported": s.supported,
+                       "system_score": round(float(s.score), 3)} for s in answer.sentences],
+        "cited": [c.citation.key for c in answer.citations],
+        "retrieved": [{"key": r.citation.key, "score": round(float(r.score), 4), "text": r.text} for r in answer.retrieved],
+        "timings": {k: round(v, 3) for k, v in answer.timings.items()},
+    }
+
+
+def ask_item(assistant: Any, item: Mapping[str, Any], backend: str) -> dict[str, Any]:
+    """One item through the assistant (its history questions first, in one conversation)."""
+    started = time.perf_counter()
+    history: list[tuple[str, str]] = []
+    turns = []
+    for question in item.get("history") or []:
+        earlier = assistant.ask(question, history=list(history), backend=backend)
+        history.append((question, earlier.text))
+        turns.append({"question": question, "answer": earlier.text})
+    answer = assistant.ask(item["question"], history=list(history), backend=backend)
+    return {"id": item["id"], "category": item["category"], "question": item["question"], "history": turns,
+            **_answer_record(answer), "seconds": round(time.perf_counter() - started, 2)}
+
+
+def ask_items(assistant: Any, items: Sequence[Mapping[str, Any]], backend: str, label: str = "",
+              progress: bool = True) -> list[dict[str, Any]]:
+    records, started = [], time.perf_counter()
+    for n, item in enumerate(items, start=1):
+        records.append(ask_item(assistant, item, backend))
+        if progress and (n % 10 == 0 or n == len(items)):
+            print(f"  {label} answered {n}/{len(items)} ({time.perf_counter() - started:.0f} s)", flush=True)
+    return records
+
+
+# --- scoring -------------------------------------------------------------------------------------------
+
+def gold_texts(item: Mapping[str, Any], corpus: Any) -> list[str]:
+    from corpus.records import Citation
+
+    texts = []
+    for key in item.get("gold") or []:
+        paragraph = corpus.cite(Citation.parse(key))
+        if paragraph is None:
+            raise KeyError(f"item {item['id']}: gold paragraph {key} is not in the corpus")
+        texts.append(paragraph.text)
+    return texts
+
+
+def allowed_citations(record: Mapping[str, Any]) -> set[str]:
+    """What an answer may cite: the paragraphs given to the model (retrieved), plus the citations of
+    lookup and registry answers (which are made from the corpus, not generated)."""
+    allowed = {r["key"] for r in record.get("retrieved", [])}
+    if record.get("route") in ("lookup", "registry"):
+        allowed |= set(record.get("cited", []))
+    return allowed
+
+
+def score_record(record: dict[str, Any], item: Mapping[str, Any], judge: Callable[[str, str], bool],
+                 texts: Mapping[str, str], corpus: Any, check_invalid: bool = True) -> dict[str, Any]:
+    """Judge and score one answer; adds record["eval"] and returns it.
+
+    `texts` maps every citation key the answer's sentences use to the paragraph (or chunk) text.
+    """
+    evaluation: dict[str, Any] = {}
+    text = record["answer"]
+    if item["key_facts"] and not item["refuse"]:
+        evaluation["key_facts"] = M.facts_stated(text, item["key_facts"])
+    evaluation["refusal_ok"] = bool(record["refused"]) == bool(item["refuse"])
+    if item["category"] == "lookup":
+        evaluation["lookup_exact"] = M.lookup_exact(text, gold_texts(item, corpus), item["key_facts"])
+    if check_invalid:
+        cited, invalid = M.invalid_citations(text, allowed_citations(record))
+        evaluation["cited_in_text"], evaluation["invalid"] = len(cited), invalid
+    sentences = []
+    for s in record["sentences"]:
+        supports = M.MemoSupport(s["text"], texts, judge)
+        supported, precise = M.alce_sentence(s["citations"], supports)
+        how = getattr(judge, "how", {})
+        checks = [{"keys": sorted(k), "supported": v, "how": how.get((s["text"], supports.passages[k]), "")}
+                  for k, v in supports.known.items()]
+        sentences.append({"text": s["text"], "citations": s["citations"], "supported": supported,
+                          "precise": precise, "checks": checks})
+    evaluation["sentences"] = sentences
+    evaluation["failures"] = failures(evaluation, item)
+    record["eval"] = evaluation
+    return record
+
+
+def failures(evaluation: Mapping[str, Any], item: Mapping[str, Any]) -> list[str]:
+    """Why an item counts as failing (empty: it passes)."""
+    reasons = []
+    if not evaluation["refusal_ok"]:
+        reasons.append("did not refuse" if item["refuse"] else "refused")
+    facts = evaluation.get("key_facts")
+    if facts is not None and not all(facts):
+        missing = [f for f, ok in zip(item["key_facts"], facts) if not ok]
+        reasons.append("key facts missing: " + "; ".join(missing))
+    if evaluation.get("lookup_exact") is False:
+        reasons.append("lookup not exact")
+    if evaluation.get("invalid"):
+        reasons.append("invalid citations: " + ", ".join(evaluation["invalid"]))
+    unsupported = sum(not s["supported"] for s in evaluation["sentences"])
+    if unsupported:
+        reasons.append(f"{unsupported} unsupported sentence(s)")
+    imprecise = sum(not p for s in evaluation["sentences"] if s["supported"] for p in s["precise"])
+    if imprecise:
+        reasons.append(f"{imprecise} irrelevant citation(s)")
+    return reasons
+
+
+def score_records(records: list[dict[str, Any]], items: Sequence[Mapping[str, Any]], judge: Callable[[str, str], bool],
+                  corpus: Any, label: str = "", progress: bool = True, check_invalid: bool = True) -> None:
+    by_id = {i["id"]: i for i in items}
+    started = time.perf_counter()
+    for n, record in enumerate(records, start=1):
+        texts = paragraph_texts(record, corpus)
+        score_record(record, by_id[record["id"]], judge, texts, corpus, check_invalid)
+        if progress and (n % 20 == 0 or n == len(records)):
+            print(f"  {label} judged {n}/{len(records)} ({time.perf_counter() - started:.0f} s)", flush=True)
+
+
+def paragraph_texts(record: Mapping[str, Any], corpus: Any) -> dict[str, str]:
+    from corpus.records import Citation
+
+    texts = {r["key"]: r["text"] for r in record.get("retrieved", [])}
+    for s in record["sentences"]:
+        for key in s["citations"]:
+            if key not in texts and (p := corpus.cite(Citation.parse(key))) is not None:
+                texts[key] = p.text
+    return texts
+
+
+def aggregate(records: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The run's metrics from scored records (see evals/README.md for the formulas)."""
+    by_id = {i["id"]: i for i in items}
+    evals = [r["eval"] for r in records]
+    cit = M.citation_scores(s for e in evals for s in e["sentences"])
+    refusal = M.refusal_scores((bool(r["refused"]), bool(by_id[r["id"]]["refuse"])) for r in records)
+    lookups = [e["lookup_exact"] for e in evals if "lookup_exact" in e]
+    checked = [e for e in evals if "invalid" in e]
+    n_cited = sum(e["cited_in_text"] for e in checked)
+    n_invalid = sum(len(e["invalid"]) for e in checked)
+    out: dict[str, Any] = {
+        "items": len(records),
+        "citation_recall": cit["recall"], "citation_precision": cit["precision"],
+        "sentences": cit["sentences"], "citations": cit["citations"],
+        "key_fact_recall": M.key_fact_recall(e["key_facts"] for e in evals if "key_facts" in e),
+        "key_facts": sum(len(e["key_facts"]) for e in evals if "key_facts" in e),
+        "refusal_precision": refusal["precision"], "refusal_recall": refusal["recall"], "refusal_f1": refusal["f1"],
+        "refusal_tp": refusal["tp"], "refusal_fp": refusal["fp"], "refusal_fn": refusal["fn"],
+        "lookup_accuracy": sum(lookups) / len(lookups) if lookups else None, "lookup_items": len(lookups),
+        "invalid_citation_rate": (n_invalid / n_cited if n_cited else (0.0 if checked else None)),
+        "cited_in_text": n_cited, "invalid_citations": n_invalid,
+        "failing_items": sum(bool(e["failures"]) for e in evals),
+        "seconds_per_item": round(sum(r["seconds"] for r in records) / len(records), 2) if records else None,
+    }
+    by_category: dict[str, dict[str, Any]] = {}
+    for category in dict.fromkeys(r["category"] for r in records):
+        subset = [r for r in records if r["category"] == category]
+        sub_evals = [r["eval"] for r in subset]
+        sub_cit = M.citation_scores(s for e in sub_evals for s in e["sentences"])
+        by_category[category] = {
+            "items": len(subset),
+            "key_fact_recall": M.key_fact_recall(e["key_facts"] for e in sub_evals if "key_facts" in e),
+            "refusal_accuracy": sum(e["refusal_ok"] for e in sub_evals) / len(subset),
+            "citation_recall": sub_cit["recall"], "citation_precision": sub_cit["precision"],
+            "failing": sum(bool(e["failures"]) for e in sub_evals),
+        }
+    out["by_category"] = by_category
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from evals.suite import add_common_arguments
+
+    add_common_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from evals.suite import run_suite
+
+    return run_suite("answers", args)
