@@ -31,7 +31,7 @@ from assistant.support import SupportScorer, content_words
 from corpus.lookup import UnknownReference, find_lookup, resolve
 from corpus.records import Paragraph
 from corpus.refs import find_references, resolution_symbol
-from corpus.weight import weight
+from corpus.weight import describe
 
 MAX_QUESTION_CHARS = 2000
 # The relevance gate (set on evals/data/items.jsonl, see evals/README.md): a question is addressed
@@ -249,7 +249,7 @@ class Assistant:
         for paragraph in given:
             text = _fit(paragraph.text, question, max(60, budget // 2) if len(given) > 1 else budget)
             budget -= len(text.split())
-            blocks.append(prompts.PASSAGE.format(citation=paragraph.citation, weight=_weight_words(paragraph, self.corpus),
+            blocks.append(prompts.PASSAGE.format(citation=paragraph.citation, weight=describe(paragraph, self.corpus),
                                                  text=text))
             if budget <= 40:
                 break
@@ -259,7 +259,7 @@ class Assistant:
         """No LLM: quote the best paragraph (and the next if it is nearly as close), verbatim."""
         best = max(cos for _, _, cos in found)
         chosen = [(p, cos) for p, _, cos in found[:3] if cos >= best - 0.05][:2]
-        return [SentenceSupport(f"{_upper_first(_weight_words(p, self.corpus))}: “{p.text}”", (p.citation,), True, cos)
+        return [SentenceSupport(f"{_upper_first(describe(p, self.corpus))}: “{p.text}”", (p.citation,), True, cos)
                 for p, cos in chosen]
 
     def _lookup_answer(self, question: str, standalone: str, reference: str, backend: str) -> Answer:
@@ -271,7 +271,7 @@ class Assistant:
             return self._registry_answer(question, standalone, [result.reference.symbol], backend, result.document)
         p = result.paragraph
         sentence = SentenceSupport(p.text, (p.citation,), True, 1.0)
-        text = f"{p.citation} ({_weight_words(p, self.corpus)}): “{p.text}”"
+        text = f"{p.citation} ({describe(p, self.corpus)}): “{p.text}”"
         return Answer(question, standalone, text, "lookup", "lookup", sentences=[sentence],
                       citations=self._cited([sentence]), retrieved=[Retrieved(p.citation, 1.0, p.text)])
 
@@ -335,11 +335,6 @@ def addresses(question: str, found: list[tuple[Paragraph, float, float]]) -> boo
 
 def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _weight_words(paragraph: Paragraph, corpus) -> str:
-    return f"{paragraph.kind_name}; {weight(paragraph, corpus)}" if paragraph.kind in ("preambular", "operative") \
-        else paragraph.kind_name
 
 
 def _fit(text: str, question: str, words: int) -> str:

@@ -25,7 +25,8 @@ MODEL_BONUS = 0.05  # score head start for the paragraph the model itself cited
 MARKER = re.compile(r"[\[(]((?:[A-Z][A-Za-z0-9./()]*\s*)?¶?\s*[A-Za-z0-9.()\-]+(?:\s*[,;]\s*(?:[A-Z][A-Za-z0-9./()]*\s*)?¶?\s*[A-Za-z0-9.()\-]+)*)[\])]"
                     r"|(?<!\w)¶\s*([A-Za-z0-9.()\-]*[A-Za-z0-9)])")
 ITEM = re.compile(r"^(?:([A-Z][A-Za-z0-9./()]*?)\s*)?¶?\s*([A-Za-z0-9.()\-]+)$")
-HEADING_ECHO = re.compile(r"\((?:operative|preambular) paragraph [^()]*(?:\([^()]*\)[^()]*)*\)|\b(?:operative|preambular) paragraph [\w.()]+; (?:operative|preambular)(?:, [^:]*?\"[^\"]+\")?:?", re.I)
+# A passage heading as the prompt writes it, 'operative paragraph 1.6 (listed under ¶1, "Welcomes")'.
+HEADING_ECHO = re.compile(r'\b(?:operative|preambular) paragraph [\w.()]+(?: \((?:listed under ¶[\w.()]+, )?"[^"]+"\))?', re.I)
 SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[[^\]]*\]|\([^)]*¶[^)]*\)))*\s+(?=[A-Z“\"(\[])")
 
 
@@ -99,12 +100,10 @@ def attach_citations(answer: str, given: Sequence[Paragraph], scorer: SupportSco
     """Per sentence: the given paragraphs that support it (the model's choice if it holds, else the
     best-scoring paragraph that does), or none, and then the sentence is marked unsupported."""
     supports: list[SentenceSupport] = []
-    # The model sometimes echoes a passage's heading, "(operative paragraph 5; operative, "Decides")":
-    # it states nothing, so it is dropped before sentences are checked.
-    answer = HEADING_ECHO.sub("", answer)
     for raw in split_sentences(answer):
         parsed = parse_markers(raw, given)
-        if len(content_words(parsed.text)) < 2:
+        # A sentence that only echoes a passage heading states nothing: it is dropped.
+        if len(content_words(HEADING_ECHO.sub("", parsed.text))) < 2:
             continue
         scores = scorer.scores(parsed.text, [p.text for p in given])
         # Best-scoring first; the model's own choice gets a small head start, so it wins a near tie

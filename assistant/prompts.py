@@ -15,7 +15,7 @@ ANSWER_USER = """Passages:
 
 Question: {question}"""
 
-PASSAGE = "{citation} ({weight})\n{text}"
+PASSAGE = "{citation} {weight}\n{text}"
 
 REWRITE_SYSTEM = """Rewrite the user's last question so that it can be understood without the conversation. Replace pronouns and ellipses ("it", "they", "and when?", "that group") with the exact thing they refer to in the earlier turns (e.g. "the open-ended working group", not "the resolution"). Keep every paragraph number and document symbol. Output only the rewritten question, nothing else. If the question already stands alone, output it unchanged.
 

@@ -32,3 +32,21 @@ def weight(paragraph: Paragraph, corpus: "Corpus") -> str:
             return f'{paragraph.kind}, listed under ¶{parent.label} "{parent.phrase}"'
         return f'{paragraph.kind}, "{phrase}"' if phrase else paragraph.kind
     return paragraph.kind
+
+
+def describe(paragraph: Paragraph, corpus: "Corpus") -> str:
+    """Where a paragraph stands and what weight it carries, as an answer names it.
+
+    >>> from corpus.store import load_corpus
+    >>> corpus = load_corpus()
+    >>> describe(corpus.get("A/C.1/73/L.27/Rev.1", "6"), corpus)
+    'operative paragraph 6 ("Also decides")'
+    """
+    if paragraph.kind not in ("preambular", "operative"):
+        return paragraph.kind_name
+    if paragraph.phrase:
+        return f'{paragraph.kind_name} ("{paragraph.phrase}")'
+    parent = parent_of(paragraph, corpus)
+    if parent and parent.phrase:
+        return f'{paragraph.kind_name} (listed under ¶{parent.label}, "{parent.phrase}")'
+    return paragraph.kind_name
