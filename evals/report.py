@@ -13,7 +13,8 @@ from typing import Any
 
 BAR_METRICS = ("citation_recall", "citation_precision", "key_fact_recall", "refusal_precision", "refusal_recall",
                "refusal_f1", "lookup_accuracy", "invalid_citation_rate")
-COLORS = {"system-llm": "#1f6feb", "system-extractive": "#8957e5", "baseline": "#9a6700"}
+COLORS = {"system-llm": "#1f6feb", "system-extractive": "#8957e5", "baseline": "#9a6700",
+          "system-llm@baseline-items": "#54aeff"}
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1f2328;max-width:1400px}
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #d0d7de}h3{font-size:15px}
@@ -36,9 +37,9 @@ def _f(value: Any) -> str:
 
 
 def bar_chart(title: str, bars: list[tuple[str, float | None]], target: float | None = None,
-              lower_is_better: bool = False, width: int = 300) -> str:
+              lower_is_better: bool = False, width: int = 340) -> str:
     """A horizontal bar per (label, value in 0..1) as inline SVG; a dashed line at the target."""
-    row, left, right = 22, 118, 48
+    row, left, right = 22, 168, 48
     height = row * len(bars) + 30
     scale = width - left - right
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '

@@ -40,6 +40,10 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--items", type=Path, default=None, help="eval items (JSONL; default evals/data/items.jsonl)")
     parser.add_argument("--ids", default=None, help="only these item ids (comma-separated), for a quick look")
     parser.add_argument("--no-baseline", action="store_true", help="full suite without the LangChain baseline")
+    parser.add_argument("--runs", default=None,
+                        help="only these answer runs of the suite (comma-separated: system-extractive, system-llm, baseline)")
+    parser.add_argument("--merge-with", type=Path, default=None,
+                        help="a previous run's JSON whose runs, judge and retrieval results this run adds to (its own win)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a metric is below evals/thresholds.toml")
 
 
@@ -59,7 +63,7 @@ def plan(suite: str, backend: str, baseline: bool = True) -> list[tuple[str, str
 
 def execute(what: str, suite: str, backend: str, items_path: Path | None = None, ids: list[str] | None = None,
             baseline: bool = True, assistant: Any = None, progress: bool = True,
-            checkpoint: Path | None = None) -> dict[str, Any]:
+            checkpoint: Path | None = None, runs: list[str] | None = None) -> dict[str, Any]:
     """Run the suite; the payload that is written as JSON (no printing besides progress).
 
     Order: retrieval, then each answer run (asked in full, then judged: the LLM's answer prompt prefix
@@ -105,6 +109,8 @@ def execute(what: str, suite: str, backend: str, items_path: Path | None = None,
             items = [i for i in items if i["id"] in set(ids)]
         sample = [i for i in items if i["id"] in A.LLM_SAMPLE] or items[:6]
         for name, run_backend, which in plan(suite, backend, baseline):
+            if runs and name not in runs:
+                continue
             if name == "baseline" and what == "all":
                 judge_pairs()  # before the longest step
             run_items = items if which == "all" else sample
@@ -127,6 +133,43 @@ def execute(what: str, suite: str, backend: str, items_path: Path | None = None,
         judge_pairs()
     payload["seconds"] = round(time.perf_counter() - started, 1)
     return payload
+
+
+SUBSET_RUN = "system-llm@baseline-items"
+
+
+def add_subset_run(payload: dict[str, Any]) -> None:
+    """When the baseline answered only some of the items the system did, the system's metrics on just
+    those items as run SUBSET_RUN, so that system and baseline are compared on the same items."""
+    from evals import answers as A
+
+    runs = payload.get("runs", {})
+    runs.pop(SUBSET_RUN, None)
+    if "baseline" not in runs or "system-llm" not in runs:
+        return
+    ids = [r["id"] for r in runs["baseline"]["items"]]
+    system = {r["id"]: r for r in runs["system-llm"]["items"]}
+    if len(ids) >= len(system) or not set(ids) <= set(system):
+        return
+    items = A.load_items(ids=ids)
+    records = [system[i] for i in ids]
+    runs[SUBSET_RUN] = {**{k: v for k, v in runs["system-llm"].items() if k not in ("metrics", "items")},
+                        "llm_judge_calls": 0, "metrics": A.aggregate(records, items), "items": records}
+
+
+def merge(payload: dict[str, Any], earlier: dict[str, Any]) -> dict[str, Any]:
+    """`payload` with the runs, judge and retrieval results of an `earlier` payload that it lacks."""
+    merged = dict(payload)
+    merged["runs"] = {**{k: v for k, v in earlier.get("runs", {}).items() if k != SUBSET_RUN}, **payload.get("runs", {})}
+    for key in ("judge", "retrieval", "retrieval_model", "model"):
+        if not merged.get(key) and earlier.get(key):
+            merged[key] = earlier[key]
+    merged["timings"] = {**{f"{k} (earlier run)": v for k, v in earlier.get("timings", {}).items()}, **payload["timings"]}
+    merged["seconds"] = round(payload["seconds"] + earlier.get("seconds", 0.0), 1)
+    merged["merged_from"] = earlier.get("_path") or earlier.get("started")
+    if earlier.get("what") == "all" or payload.get("what") == "all":
+        merged["what"] = "all"
+    return merged
 
 
 def score_run(assistant: Any, name: str, records: list[dict[str, Any]], items: list[dict[str, Any]], backend: str,
@@ -202,16 +245,18 @@ def table(payload: dict[str, Any], targets: dict[str, float]) -> str:
     runs = payload.get("runs", {})
     if runs:
         names = list(runs)
-        lines.append(f"{'metric':<24}" + "".join(f"{n:>19}" for n in names) + f"{'target':>9}")
+        w = max(19, *(len(n) + 2 for n in names))
+        lines.append(f"{'metric':<24}" + "".join(f"{n:>{w}}" for n in names) + f"{'target':>9}")
         for metric in TABLE_METRICS:
             target = targets.get(metric, targets.get(f"{metric}_max"))
-            lines.append(f"{metric:<24}" + "".join(f"{fmt(runs[n]['metrics'].get(metric)):>19}" for n in names)
+            lines.append(f"{metric:<24}" + "".join(f"{fmt(runs[n]['metrics'].get(metric)):>{w}}" for n in names)
                          + f"{fmt(target) if target is not None else '':>9}")
-        lines.append(f"{'items':<24}" + "".join(f"{runs[n]['metrics']['items']:>19}" for n in names))
+        lines.append(f"{'items':<24}" + "".join(f"{runs[n]['metrics']['items']:>{w}}" for n in names))
         lines.append("judge: " + "; ".join(f"{n}: {runs[n]['judge']} ({runs[n]['llm_judge_calls']} LLM calls)" for n in names))
         if "system-llm" in runs and "baseline" in runs:
-            lines.append("system vs baseline: " + ", ".join(
-                f"{m} {verdict}" for m, verdict in system_vs_baseline(runs["system-llm"]["metrics"], runs["baseline"]["metrics"]).items()))
+            system = SUBSET_RUN if SUBSET_RUN in runs else "system-llm"
+            lines.append(f"{system} vs baseline (same items): " + ", ".join(
+                f"{m} {verdict}" for m, verdict in system_vs_baseline(runs[system]["metrics"], runs["baseline"]["metrics"]).items()))
         lines.append("")
     if payload.get("judge"):
         from evals.judge import table as judge_table
@@ -258,8 +303,13 @@ def run_suite(what: str, args: argparse.Namespace) -> int:
     ids = [i.strip() for i in args.ids.split(",")] if getattr(args, "ids", None) else None
     out: Path = args.out
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    runs = [r.strip() for r in args.runs.split(",")] if getattr(args, "runs", None) else None
     payload = execute(what, args.suite, backend, getattr(args, "items", None), ids,
-                      baseline=not getattr(args, "no_baseline", False), checkpoint=out / f".partial-{args.suite}-{stamp}.json")
+                      baseline=not getattr(args, "no_baseline", False), checkpoint=out / f".partial-{args.suite}-{stamp}.json",
+                      runs=runs)
+    if getattr(args, "merge_with", None):
+        payload = merge(payload, {**json.loads(args.merge_with.read_text(encoding="utf-8")), "_path": str(args.merge_with)})
+    add_subset_run(payload)
     payload["thresholds"] = {k: v for k, v in thresholds.items() if k in (args.suite, "retrieval", "targets")}
     payload["threshold_failures"] = check(payload, thresholds)
     out.mkdir(parents=True, exist_ok=True)

@@ -326,3 +326,27 @@ def test_cli_retrieval_ignores_the_suite_options_that_assistant_eval_forwards():
 
     argv = ["retrieval", "--suite", "full", "--backend=extractive", "--out", "x.json"]
     assert _drop_options(argv, ("--suite", "--backend")) == ["retrieval", "--out", "x.json"]
+
+
+def _fake_record(item_id, refused=False):
+    return {"id": item_id, "category": "factual", "question": "?", "answer": "a", "route": "answer", "refused": refused,
+            "seconds": 1.0, "sentences": [], "retrieved": [],
+            "eval": {"key_facts": [True, not refused], "refusal_ok": not refused, "invalid": [], "cited_in_text": 0,
+                     "sentences": [], "failures": ["refused"] if refused else []}}
+
+
+def test_merge_and_system_metrics_on_the_baselines_items():
+    from evals.suite import SUBSET_RUN, add_subset_run, merge
+
+    system = {"metrics": {}, "judge": "j", "llm_judge_calls": 3, "backend": "llama-cpp",
+              "items": [_fake_record("q001"), _fake_record("q002", refused=True), _fake_record("q003")]}
+    baseline = {"metrics": {}, "judge": "j", "llm_judge_calls": 1, "backend": "llama-cpp", "items": [_fake_record("q002")]}
+    earlier = {"what": "all", "runs": {"system-llm": system}, "judge": {"modes": {}}, "timings": {"x": 1.0}, "seconds": 5.0}
+    now = {"what": "answers", "runs": {"baseline": baseline}, "timings": {"y": 2.0}, "seconds": 1.0}
+    merged = merge(now, earlier)
+    assert set(merged["runs"]) == {"system-llm", "baseline"} and merged["judge"] == {"modes": {}}
+    assert merged["what"] == "all" and merged["seconds"] == 6.0 and "x (earlier run)" in merged["timings"]
+    add_subset_run(merged)
+    subset = merged["runs"][SUBSET_RUN]
+    assert [r["id"] for r in subset["items"]] == ["q002"] and subset["metrics"]["items"] == 1
+    assert subset["metrics"]["key_fact_recall"] == 0.5
