@@ -38,13 +38,21 @@ LABEL = re.compile(
 RESOLUTION_REF = re.compile(
     r"^(?:(?P<hrc>(?:human rights council|hrc)\s+)|(?:general assembly\s+|ga\s+|un\s+)?)"
     r"(?:resolution\s+)?(?P<num>\d{1,3}/\d{1,4})$", re.I)
-PARAGRAPH_WORDS = re.compile(r"(?:\b(?:operative\s+|op\.?\s+)?(?:paragraphs?|paras?)\b\.?|¶|§)\s*", re.I)
+PARAGRAPH_WORDS = re.compile(r"(?:\b(?:operative\s+|op\.?\s+)?(?:paragraphs?|paras?)\b\.?|\b(?:operative|op)\b\.?|¶|§)\s*", re.I)
+# Names people use for the cited reports instead of their symbols.
+ALIASES = {
+    r"(?:the\s+)?(?:2021\s+)?OEWG(?:\s+final)?(?:\s+substantive)?\s+report": "A/AC.290/2021/CRP.2",
+    r"(?:the\s+)?(?:2015\s+GGE|GGE\s+2015)\s+report": "A/70/174",
+    r"(?:the\s+)?(?:2013\s+GGE|GGE\s+2013)\s+report": "A/68/98",
+    r"(?:the\s+)?(?:2010\s+GGE|GGE\s+2010)\s+report": "A/65/201",
+}
+ANNEXED = re.compile(r"^(?P<label>.+?)\s+of\s+the\s+(?:declaration|text|annex)\s+(?:annexed\s+to|to|of)\s+(?P<doc>.+)$", re.I)
 LOOKUP_VERBS = re.compile(
-    r"^(?:please\s+)?(?:what\s+(?:does|do|did)|what\s+is|what's|whats|quote|show(?:\s+me)?|print|read|"
+    r"^(?:please\s+)?(?:what\s+(?:does|do|did)|what(?:\s+is|'s|s)(?:\s+in)?|quote|show(?:\s+me)?|print|read|"
     r"give\s+me|display|cite|open|look\s*up|lookup|text\s+of|find)\s+(?:the\s+)?(?:(?:full\s+|exact\s+)?text\s+of\s+(?:the\s+)?)?",
     re.I)
 TRAILING = re.compile(
-    r"(?:\s*(?:\b(?:say|says|said|state|states|read|reads|contain|contains|provide|provides|verbatim|exactly)\b"
+    r"(?:\s*(?:\b(?:say|says|said|state|states|read|reads|contain|contains|provide|provides|verbatim|exactly|please|text|wording)\b"
     r"|\b(?:of|in|from)\s+(?:the\s+)?(?:resolution|draft(?:\s+resolution)?|document|text)\b|[?.!]))+$",
     re.I)
 
@@ -105,6 +113,15 @@ def parse_reference(text: str, default_symbol: str = RESOLUTION) -> Reference | 
     t = " ".join(text.strip().strip("[]").split())
     if not t:
         return None
+    for alias, symbol in ALIASES.items():
+        t = re.sub(alias, symbol, t, flags=re.I)
+    if m := ANNEXED.match(t):
+        inner = parse_reference(m.group("doc"), default_symbol)
+        label = normalize_label(m.group("label"))
+        return Reference(inner.symbol, f"annex-{label}") if inner and inner.label is None and label else None
+    if m := re.match(r"^(?:(?:resolution|res\.?)\s+)?(\d{1,3}/\d{1,4})\s+(.+)$", t, re.I):
+        label = normalize_label(m.group(2))
+        return Reference(resolution_symbol(m.group(1)), label) if label else None
     if m := RESOLUTION_REF.match(t):
         return Reference(resolution_symbol(m.group("num"), "HRC" if m.group("hrc") else "GA"))
     symbol_match = SYMBOL.search(t)

@@ -40,6 +40,11 @@ def corpus():
     ("A/70/174 para 26", "A/70/174", "26"),
     ("[A/C.1/73/L.27/Rev.1 ¶1.6]", "A/C.1/73/L.27/Rev.1", "1.6"),
     ("A/RES/58/199 ¶gap1.2", "A/RES/58/199", "gap1.2"),
+    ("op 2", "A/C.1/73/L.27/Rev.1", "2"),
+    ("58/199 operative 1", "A/RES/58/199", "1"),
+    ("OEWG final report paragraph 54", "A/AC.290/2021/CRP.2", "54"),
+    ("2015 GGE report para 26", "A/70/174", "26"),
+    ("second preambular paragraph of the Declaration annexed to 36/103", "A/RES/36/103", "annex-PP2"),
 ])
 def test_typed_forms_resolve_to_the_paragraph(corpus, typed, symbol, label):
     result = resolve(typed, corpus)
@@ -82,6 +87,9 @@ def re_escape(text: str) -> str:
     ("show A/70/174 para 26", "A/70/174 para 26"),
     ("What is resolution 58/199?", "resolution 58/199"),
     ("What does paragraph 5 of the resolution say?", "paragraph 5"),
+    ("What's in footnote 4?", "footnote 4"),
+    ("para 1.12 please", "para 1.12"),
+    ("PP17 text", "PP17"),
     ("What does the resolution say about critical infrastructure?", None),
     ("When does the working group first meet?", None),
 ])
