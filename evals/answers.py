@@ -84,10 +84,13 @@ def ask_item(assistant: Any, item: Mapping[str, Any], backend: str) -> dict[str,
 
 
 def ask_items(assistant: Any, items: Sequence[Mapping[str, Any]], backend: str, label: str = "",
-              progress: bool = True) -> list[dict[str, Any]]:
+              progress: bool = True, on_record: Callable[[list[dict[str, Any]]], None] | None = None) -> list[dict[str, Any]]:
+    """Every item through the assistant; `on_record(records so far)` after each (for checkpoints)."""
     records, started = [], time.perf_counter()
     for n, item in enumerate(items, start=1):
         records.append(ask_item(assistant, item, backend))
+        if on_record:
+            on_record(records)
         if progress and (n % 10 == 0 or n == len(items)):
             print(f"  {label} answered {n}/{len(items)} ({time.perf_counter() - started:.0f} s)", flush=True)
     return records

@@ -92,7 +92,7 @@ class Baseline:
 
 
 def ask_items(baseline: Baseline, items: Sequence[Mapping[str, Any]], label: str = "baseline",
-              progress: bool = True) -> list[dict[str, Any]]:
+              progress: bool = True, on_record: Any = None) -> list[dict[str, Any]]:
     records, started = [], time.perf_counter()
     for n, item in enumerate(items, start=1):
         t = time.perf_counter()
@@ -105,6 +105,8 @@ def ask_items(baseline: Baseline, items: Sequence[Mapping[str, Any]], label: str
         record = baseline.ask(item["question"], history)
         records.append({"id": item["id"], "category": item["category"], "question": item["question"],
                         "history": turns, **record, "seconds": round(time.perf_counter() - t, 2)})
+        if on_record:
+            on_record(records)
         if progress and (n % 10 == 0 or n == len(items)):
             print(f"  {label} answered {n}/{len(items)} ({time.perf_counter() - started:.0f} s)", flush=True)
     return records

@@ -81,12 +81,22 @@ def execute(what: str, suite: str, backend: str, items_path: Path | None = None,
     if backend != "extractive":
         payload["model"] = assistant.settings.model_file.name if backend == "llama-cpp" else assistant.settings.openai_model
 
-    def step_done(name: str, t: float) -> None:
-        payload["timings"][name] = round(time.perf_counter() - t, 1)
-        payload["seconds"] = round(time.perf_counter() - started, 1)
+    def save() -> None:
         if checkpoint is not None:
             checkpoint.parent.mkdir(parents=True, exist_ok=True)
             checkpoint.write_text(json.dumps(payload, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def step_done(name: str, t: float) -> None:
+        payload["timings"][name] = round(time.perf_counter() - t, 1)
+        payload["seconds"] = round(time.perf_counter() - started, 1)
+        payload.pop("answering", None)
+        save()
+
+    def answered(name: str) -> Any:
+        def on_record(records: list[dict[str, Any]]) -> None:
+            payload["answering"] = {"run": name, "records": records}  # unscored answers so far
+            save()
+        return on_record if checkpoint is not None else None
 
     if what == "all":
         from evals import retrieval as R
@@ -119,11 +129,12 @@ def execute(what: str, suite: str, backend: str, items_path: Path | None = None,
                 from evals import baseline as B
 
                 engine = B.Baseline(assistant.searcher.encoder, assistant.llm(run_backend))
-                records = B.ask_items(engine, run_items, label=name, progress=progress)
+                records = B.ask_items(engine, run_items, label=name, progress=progress, on_record=answered(name))
             else:
                 if run_backend != "extractive":
                     assistant.llm(run_backend)  # load the model before the clock of the first item
-                records = A.ask_items(assistant, run_items, run_backend, label=name, progress=progress)
+                records = A.ask_items(assistant, run_items, run_backend, label=name, progress=progress,
+                                      on_record=answered(name))
             step_done(f"{name} answers", t)
             t = time.perf_counter()
             payload["runs"][name] = score_run(assistant, name, records, run_items, run_backend, judge, progress)
