@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from evals import metrics as M
+from evals.report import _f as fmt
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
@@ -235,16 +236,6 @@ def previous_run(out: Path, suite: str, exclude: Path | None = None) -> dict[str
         except ValueError:
             continue
     return None
-
-
-def fmt(value: Any) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
 
 
 def table(payload: dict[str, Any], targets: dict[str, float]) -> str:
