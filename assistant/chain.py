@@ -135,12 +135,17 @@ class Assistant:
 
     def _retrieve(self, inputs: dict) -> list[tuple[Paragraph, float, float]]:
         """(paragraph, fused score, cosine to the question), best first."""
-        hits = self.searcher.search(inputs["question"], k=inputs.get("k", self.settings.top_k),
-                                    symbols=inputs.get("symbols"))
-        if not hits:
+        from embeddings.retriever import ParagraphRetriever
+
+        retriever = ParagraphRetriever(searcher=self.searcher, k=inputs.get("k", self.settings.top_k),
+                                       symbols=inputs.get("symbols"))
+        found = [(self.corpus.get(d.metadata["symbol"], d.metadata["label"]), d.metadata["score"])
+                 for d in retriever.invoke(inputs["question"])]
+        found = [(p, score) for p, score in found if p is not None]
+        if not found:
             return []
-        vectors = self.embed([inputs["question"], *[h.paragraph.text for h in hits]])
-        return [(h.paragraph, h.score, float(vectors[0] @ v)) for h, v in zip(hits, vectors[1:])]
+        vectors = self.embed([inputs["question"], *[p.text for p, _ in found]])
+        return [(p, score, float(v @ vectors[0])) for (p, score), v in zip(found, vectors[1:])]
 
     def _cite(self, inputs: dict) -> list[SentenceSupport]:
         return attach_citations(inputs["text"], inputs["given"], self.scorer(inputs["backend"]))

@@ -42,8 +42,6 @@ Does the passage support the claim? Answer YES or NO."""
 
 REFUSAL = ("The documents in the corpus do not address this question, so I cannot answer it from them.")
 
-REGISTRY_ANSWER = ("{symbol} is cited by {citing} in {paragraphs}{about}. {availability}")
-
 ABSENT_TEXT = ("Its own text is not in the corpus, so I cannot quote it. To add it: "
                "assistant ingest FILE --symbol {symbol}")
 
