@@ -262,8 +262,9 @@ class Assistant:
 
     def _extractive(self, found: list[tuple[Paragraph, float, float]]) -> list[SentenceSupport]:
         """No LLM: quote the best paragraph (and the next if it is nearly as close), verbatim."""
-        best = max(cos for _, _, cos in found)
-        chosen = [(p, cos) for p, _, cos in found[:3] if cos >= best - 0.05][:2]
+        top = found[:3]  # in fused order: hybrid ranks better than cosine alone
+        best = max(cos for _, _, cos in top)
+        chosen = [(p, cos) for p, _, cos in top if cos >= best - 0.05][:2]
         return [SentenceSupport(f"{_upper_first(describe(p, self.corpus))}: “{p.text}”", (p.citation,), True, cos)
                 for p, cos in chosen]
 
