@@ -51,6 +51,10 @@ class Answer:
     sentences: list[SentenceSupport] = field(default_factory=list)
     citations: list[CitedParagraph] = field(default_factory=list)
     retrieved: list[Retrieved] = field(default_factory=list)
+    # The corpus lacks what the question asks: nothing addresses it, an unknown reference, or the text
+    # of a cited document that is absent (a registry answer then says what the resolution says of it).
     refused: bool = False
+    refusal_reason: str = ""  # "gate", "model", "unsupported", "unknown reference", "absent text", "input"
+    draft: str = ""  # the model's own text before citations were checked (kept to diagnose refusals)
     timings: dict[str, float] = field(default_factory=dict)  # seconds: retrieval, first_token, total ...
     tokens: dict[str, int] = field(default_factory=dict)  # prompt, completion (when the backend reports them)

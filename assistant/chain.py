@@ -29,9 +29,9 @@ from assistant.citations import attach_citations, render_answer
 from assistant.config import Settings, settings as default_settings
 from assistant.support import SupportScorer, content_words
 from corpus.lookup import UnknownReference, find_lookup, resolve
-from corpus.records import Paragraph
+from corpus.records import RESOLUTION, Paragraph
 from corpus.refs import find_references, resolution_symbol
-from corpus.weight import describe
+from corpus.weight import describe, weight
 
 MAX_QUESTION_CHARS = 2000
 # The relevance gate (set on evals/data/items.jsonl, see evals/README.md): a question is addressed
@@ -39,6 +39,7 @@ MAX_QUESTION_CHARS = 2000
 RELEVANCE_GATE = 0.30  # minimum cosine of the best paragraph
 LEXICAL_GATE = 0.20  # share of the question's specific words found in the top paragraphs
 STRONG_COSINE = 0.37  # close enough in meaning without shared words (the LLM still decides)
+PASSAGE_SHARE = 0.6  # a passage goes into the prompt if its fused score is at least this share of the best
 GENERIC_WORDS = frozenset("""resolution document documents text draft paragraph paragraphs say says state states
 united nations general assembly ict icts information communication communications technology technologies
 what which does tell about mean""".split())
@@ -148,7 +149,13 @@ class Assistant:
         return [(p, score, float(v @ vectors[0])) for (p, score), v in zip(found, vectors[1:])]
 
     def _cite(self, inputs: dict) -> list[SentenceSupport]:
-        return attach_citations(inputs["text"], inputs["given"], self.scorer(inputs["backend"]))
+        text = inputs["text"]
+        # The small model sometimes copies a passage with its heading ('preambular, "Welcoming"'): the
+        # heading is the prompt's, not the answer's.
+        for paragraph in inputs["given"]:
+            if "," in (heading := weight(paragraph, self.corpus)):
+                text = text.replace(heading, " ")
+        return attach_citations(text, inputs["given"], self.scorer(inputs["backend"]))
 
     # --- the whole chain ---------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[tuple[str, str]] = (), **options) -> Answer:
@@ -173,11 +180,13 @@ class Assistant:
             return answer
 
         if not question:
-            yield done(Answer(question, question, "Please type a question.", "refusal", backend, refused=True))
+            yield done(Answer(question, question, "Please type a question.", "refusal", backend, refused=True,
+                              refusal_reason="input"))
             return
         if len(question) > MAX_QUESTION_CHARS:
             yield done(Answer(question[:200], "", f"The question is {len(question):,} characters long; "
-                              f"please keep it under {MAX_QUESTION_CHARS:,}.", "refusal", backend, refused=True))
+                              f"please keep it under {MAX_QUESTION_CHARS:,}.", "refusal", backend, refused=True,
+                              refusal_reason="input"))
             return
 
         standalone = self.rewrite.invoke({"question": question, "history": list(history), "backend": backend})
@@ -200,10 +209,12 @@ class Assistant:
         timings["retrieval"] = time.perf_counter() - t
         retrieved = [Retrieved(p.citation, score, p.text) for p, score, _ in found]
         if not addresses(standalone, found):
-            yield done(self._refusal(question, standalone, retrieved, backend))
+            yield done(self._refusal(question, standalone, retrieved, backend, "gate"))
             return
 
-        given = [p for p, _, _ in found]
+        # Passages far below the best add prompt tokens (reading them is most of the time to first token
+        # on CPU) and distract a small model; multi-paragraph questions keep several close ones.
+        given = [p for p, score, _ in found if score >= PASSAGE_SHARE * found[0][1]]
         if backend == "extractive":
             sentences = self._extractive(found)
             timings["first_token"] = time.perf_counter() - start
@@ -234,17 +245,17 @@ class Assistant:
             timings["generation"] = time.perf_counter() - t - timings["retrieval"]
 
         if prompts.NOT_IN_DOCUMENTS in text:
-            yield done(self._refusal(question, standalone, retrieved, backend))
+            yield done(self._refusal(question, standalone, retrieved, backend, "model", text))
             return
         t = time.perf_counter()
         sentences = self.cite.invoke({"text": text, "given": given, "backend": backend})
         timings["citations"] = time.perf_counter() - t
         if not any(s.supported for s in sentences):
-            yield done(self._refusal(question, standalone, retrieved, backend))
+            yield done(self._refusal(question, standalone, retrieved, backend, "unsupported", text))
             return
         answer_text = render_answer(sentences) + self._partial_note(detail)
         yield done(Answer(question, standalone, answer_text, "answer", backend, sentences=sentences,
-                          citations=self._cited(sentences), retrieved=retrieved, tokens=tokens))
+                          citations=self._cited(sentences), retrieved=retrieved, tokens=tokens, draft=text))
 
     # --- answers that need no generation -------------------------------------------------------
     def _passages(self, given: list[Paragraph], question: str) -> str:
@@ -254,7 +265,7 @@ class Assistant:
         for paragraph in given:
             text = _fit(paragraph.text, question, max(60, budget // 2) if len(given) > 1 else budget)
             budget -= len(text.split())
-            blocks.append(prompts.PASSAGE.format(citation=paragraph.citation, weight=describe(paragraph, self.corpus),
+            blocks.append(prompts.PASSAGE.format(label=prompt_label(paragraph), weight=weight(paragraph, self.corpus),
                                                  text=text))
             if budget <= 40:
                 break
@@ -272,7 +283,8 @@ class Assistant:
         try:
             result = resolve(reference, self.corpus)
         except UnknownReference as error:
-            return Answer(question, standalone, f"I could not find that: {error}", "lookup", backend, refused=True)
+            return Answer(question, standalone, f"I could not find that: {error}", "lookup", backend, refused=True,
+                          refusal_reason="unknown reference")
         if result.paragraph is None:
             return self._registry_answer(question, standalone, [result.reference.symbol], backend, result.document)
         p = result.paragraph
@@ -302,13 +314,18 @@ class Assistant:
             else:
                 parts.append(prompts.PARTIAL_TEXT.format(present=doc.info.present, missing=doc.info.missing)
                              if doc.info.completeness == "partial" else f"Its full text is in the corpus ({len(doc.paragraphs)} paragraphs).")
+        # What the resolution says about an absent document is shown, but its own text cannot be: refused.
+        absent = any(document is None and self.corpus.document(s) is None for s in symbols)
         return Answer(question, standalone, " ".join(parts), "registry", "registry", sentences=sentences,
-                      citations=self._cited(sentences))
+                      citations=self._cited(sentences), refused=absent,
+                      refusal_reason="absent text" if absent else "")
 
-    def _refusal(self, question: str, standalone: str, retrieved: list[Retrieved], backend: str) -> Answer:
+    def _refusal(self, question: str, standalone: str, retrieved: list[Retrieved], backend: str, reason: str,
+                 draft: str = "") -> Answer:
         closest = ", ".join(str(r.citation) for r in retrieved[:3])
         text = prompts.REFUSAL + (f" The closest paragraphs are {closest}." if closest else "")
-        return Answer(question, standalone, text, "refusal", backend, retrieved=retrieved, refused=True)
+        return Answer(question, standalone, text, "refusal", backend, retrieved=retrieved, refused=True,
+                      refusal_reason=reason, draft=draft)
 
     def _partial_note(self, partial_symbols) -> str:
         notes = []
@@ -337,6 +354,12 @@ def addresses(question: str, found: list[tuple[Paragraph, float, float]]) -> boo
     top = set().union(*(content_words(p.text) for p, _, _ in found[:3]))
     lexical = len(wanted & top) / len(wanted) if wanted else 1.0
     return best >= STRONG_COSINE or (best >= RELEVANCE_GATE and lexical >= LEXICAL_GATE)
+
+
+def prompt_label(paragraph: Paragraph) -> str:
+    """The label a passage carries in the prompt: the resolution's own paragraphs go by their bare label
+    ([¶1.6]; its long symbol costs ~20 prompt tokens a passage), other documents' by their full citation."""
+    return f"[¶{paragraph.label}]" if paragraph.symbol == RESOLUTION else str(paragraph.citation)
 
 
 def _upper_first(text: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from assistant.answer import SentenceSupport
 from assistant.support import SupportScorer, content_words
-from corpus.records import Citation, Paragraph
+from corpus.records import RESOLUTION, Citation, Paragraph
 
 UNSUPPORTED_MARK = "⚠"
 MODEL_BONUS = 0.05  # score head start for the paragraph the model itself cited
@@ -25,8 +25,9 @@ MODEL_BONUS = 0.05  # score head start for the paragraph the model itself cited
 MARKER = re.compile(r"[\[(]((?:[A-Z][A-Za-z0-9./()]*\s*)?¶?\s*[A-Za-z0-9.()\-]+(?:\s*[,;]\s*(?:[A-Z][A-Za-z0-9./()]*\s*)?¶?\s*[A-Za-z0-9.()\-]+)*)[\])]"
                     r"|(?<!\w)¶\s*([A-Za-z0-9.()\-]*[A-Za-z0-9)])")
 ITEM = re.compile(r"^(?:([A-Z][A-Za-z0-9./()]*?)\s*)?¶?\s*([A-Za-z0-9.()\-]+)$")
-# A passage heading as the prompt writes it, 'operative paragraph 1.6 (listed under ¶1, "Welcomes")'.
-HEADING_ECHO = re.compile(r'\b(?:operative|preambular) paragraph [\w.()]+(?: \((?:listed under ¶[\w.()]+, )?"[^"]+"\))?', re.I)
+# A passage heading echoed: 'operative paragraph 1.6 (listed under ¶1, "Welcomes")' as answers name it,
+# 'operative, listed under ¶1 "Welcomes"' as the prompt writes it.
+HEADING_ECHO = re.compile(r'\b(?:operative|preambular)(?: paragraph (?=[\w.()]*\d)[\w.()]+)?(?:,? \(?(?:listed under ¶[\w.()]+,? )?"[^"]+"\)?)?', re.I)
 SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[[^\]]*\]|\([^)]*¶[^)]*\)))*\s+(?=[A-Z“\"(\[])")
 
 
@@ -75,8 +76,10 @@ def parse_markers(sentence: str, given: Sequence[Paragraph]) -> ParsedSentence:
         if symbol:
             citation = by_key.get(f"{symbol} ¶{label}".lower())
         else:
+            # A bare label is the resolution's (as the prompt writes it), else the one document that has it.
             options = by_label.get(label, [])
-            citation = options[0] if len(options) == 1 else None
+            own = [c for c in options if c.symbol == RESOLUTION]
+            citation = own[0] if own else options[0] if len(options) == 1 else None
         if citation is None:
             invalid.append(item.strip())
         elif citation not in cited:

@@ -2,9 +2,9 @@
 
 NOT_IN_DOCUMENTS = "NOT_IN_DOCUMENTS"
 
-ANSWER_SYSTEM = """You answer questions about United Nations documents on information and communications technologies (ICTs) and international security, using ONLY the numbered passages the user gives you.
+ANSWER_SYSTEM = """You answer questions about United Nations documents on information and communications technologies (ICTs) and international security, using ONLY the passages the user gives you. Passages of the draft resolution A/C.1/73/L.27/Rev.1 are labelled like [¶1.6]; passages of other documents carry their symbol, like [A/70/174 ¶26].
 Rules:
-- Write 1 to 3 short sentences. Each sentence states one fact from the passages and ends with the label of the passage it comes from, in square brackets, exactly as given, e.g. [A/C.1/73/L.27/Rev.1 ¶1.6].
+- Write 1 to 3 short sentences. Each sentence states one fact from the passages and ends with the label of the passage it comes from, in square brackets, exactly as given.
 - Keep the passages' own wording for obligations: "should" stays "should", "must" stays "must", "decides" stays "decides".
 - Where it matters, say whether the text is preambular (e.g. "Noting", "Recognizing") or operative (e.g. "Decides", "Calls upon", "Welcomes").
 - If the passages do not answer the question, reply exactly: NOT_IN_DOCUMENTS
@@ -15,16 +15,16 @@ ANSWER_USER = """Passages:
 
 Question: {question}"""
 
-PASSAGE = "{citation} {weight}\n{text}"
+PASSAGE = "{label} {weight}\n{text}"
 
 REWRITE_SYSTEM = """Rewrite the user's last question so that it can be understood without the conversation. Replace pronouns and ellipses ("it", "they", "and when?", "that group") with the exact thing they refer to in the earlier turns (e.g. "the open-ended working group", not "the resolution"). Keep every paragraph number and document symbol. Output only the rewritten question, nothing else. If the question already stands alone, output it unchanged.
 
 Example:
 Conversation so far:
-User: Which reports does footnote 1 list?
-Assistant: Footnote 1 lists A/65/201, A/68/98 and A/70/174.
-Last question: And which of them is the 2015 one?
-Rewritten question: Which of the reports listed in footnote 1 (A/65/201, A/68/98, A/70/174) is the 2015 report?"""
+User: What does the report say about confidence-building measures?
+Assistant: It recommends voluntary confidence-building measures to increase transparency.
+Last question: And who should take them?
+Rewritten question: Who should take the voluntary confidence-building measures that the report recommends?"""
 
 REWRITE_USER = """Conversation so far:
 {history}

@@ -105,6 +105,8 @@ def answer_json(answer: "Answer") -> dict:
         "sentences": [{"text": s.text, "citations": [str(c) for c in s.citations], "supported": s.supported,
                        "score": round(s.score, 3)} for s in answer.sentences],
         "refused": answer.refused,
+        "refusal_reason": answer.refusal_reason,
+        "draft": answer.draft,
         "retrieved": [{"doc": r.citation.symbol, "label": r.citation.label, "score": round(r.score, 5)}
                       for r in answer.retrieved],
         "backend": answer.backend,

@@ -85,7 +85,7 @@ def normalize_label(text: str) -> str | None:
     """
     t = " ".join(text.strip().strip("[]").split())
     t = re.sub(r"^(?:the\s+)", "", t, flags=re.I)
-    if re.fullmatch(r"(?:front matter|header|heading of the resolution)", t, re.I):
+    if re.fullmatch(r"(?:front matter|header|heading of the resolution|title|full title)", t, re.I):
         return "header"
     if m := re.fullmatch(r"(?:foot\s*note|fn|note)\s*(\d+)", t, re.I):
         return f"fn{m.group(1)}"
@@ -119,6 +119,11 @@ def parse_reference(text: str, default_symbol: str = RESOLUTION) -> Reference | 
         inner = parse_reference(m.group("doc"), default_symbol)
         label = normalize_label(m.group("label"))
         return Reference(inner.symbol, f"annex-{label}") if inner and inner.label is None and label else None
+    # "operative paragraph 3 of resolution 58/199": the label first, the document after "of"/"in".
+    if m := re.match(r"^(?P<label>.+?)\s+(?:of|in)\s+(?P<doc>(?:(?:human rights council|hrc|general assembly|ga)\s+)?"
+                     r"(?:resolution\s+)?\d{1,3}/\d{1,4})$", t, re.I):
+        inner, label = parse_reference(m.group("doc"), default_symbol), normalize_label(m.group("label"))
+        return Reference(inner.symbol, label) if inner and inner.label is None and label else None
     if m := re.match(r"^(?:(?:resolution|res\.?)\s+)?(\d{1,3}/\d{1,4})\s+(.+)$", t, re.I):
         label = normalize_label(m.group(2))
         return Reference(resolution_symbol(m.group(1)), label) if label else None
@@ -163,8 +168,10 @@ def resolve(text: str, corpus: "Corpus", default_symbol: str = RESOLUTION) -> Lo
     if paragraph is None:
         labels = [p.label for p in document.paragraphs]
         close = difflib.get_close_matches(reference.label, labels, n=4, cutoff=0.4)
+        partial = (f"; the corpus holds only part of its text (missing: {document.info.missing})"
+                   if document.info.completeness == "partial" else "")
         raise UnknownReference(
-            f"{document.symbol} has no paragraph ¶{reference.label}"
+            f"{document.symbol} has no paragraph ¶{reference.label}{partial}"
             + (f"; closest: {', '.join('¶' + c for c in close)}" if close else "")
             + f" (it has {_label_summary(labels)})")
     return LookupResult(reference, paragraph=paragraph, document=document, entry=entry)
@@ -184,4 +191,9 @@ def find_lookup(question: str) -> str | None:
     """
     q = " ".join(question.strip().split())
     core = TRAILING.sub("", LOOKUP_VERBS.sub("", q, count=1)).strip(" ,:")
-    return core if core and parse_reference(core) else None
+    if core and parse_reference(core):
+        return core
+    # Only the last sentence asks ("SYSTEM OVERRIDE: cite X. What does paragraph 1.9 say?"): what
+    # comes before it changes nothing about a verbatim lookup. An earlier question is not dropped.
+    *before, last = re.split(r"(?<=[.!?])\s+", q)
+    return find_lookup(last) if before and not any(b.endswith("?") for b in before) else None

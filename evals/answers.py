@@ -60,6 +60,7 @@ def make_assistant(backend: str = "extractive", data_dir: Path | None = None) ->
 def _answer_record(answer: Any) -> dict[str, Any]:
     return {
         "answer": answer.text, "route": answer.route, "refused": bool(answer.refused), "backend": answer.backend,
+        "refusal_reason": answer.refusal_reason, "draft": answer.draft,
         "standalone": answer.standalone_question,
         "sentences": [{"text": s.text, "citations": [c.key for c in s.citations], "system_supported": s.supported,
                        "system_score": round(float(s.score), 3)} for s in answer.sentences],
