@@ -43,7 +43,10 @@ def split_sentences(text: str) -> list[str]:
         trailing = re.match(r"((?:\s*(?:\[[^\]]*\]|\([^)]*¶[^)]*\)))*)", text[end:])
         end += len(trailing.group(1)) if trailing else 0
         piece = text[start:end].strip()
-        if piece and not re.fullmatch(r"(?:\d+(?:\.\d+)*|[a-z]|No|para|paras|e\.g|i\.e|U\.N|chap|sect)\.?", piece.split()[-1]):
+        # Not an end: an abbreviation ("No.", "para.", "e.g.") or a list number standing alone ("1.").
+        last = piece.split()[-1] if piece else ""
+        if piece and not re.fullmatch(r"(?:[a-z]|No|para|paras|e\.g|i\.e|U\.N|chap|sect)\.?", last) \
+                and not (len(piece.split()) == 1 and re.fullmatch(r"\d+(?:\.\d+)*\.?", last)):
             parts.append(piece)
             start = end
     tail = text[start:].strip()
