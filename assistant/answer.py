@@ -17,6 +17,7 @@ class Retrieved:
     citation: Citation
     score: float
     text: str
+    in_prompt: bool = False  # given to the LLM as a passage (only these may be cited)
 
 
 @dataclass(frozen=True)

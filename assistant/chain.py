@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from collections.abc import Iterator, Sequence
 
 from langchain_core.prompts import ChatPromptTemplate
@@ -223,6 +224,8 @@ class Assistant:
                               backend, sentences=sentences, citations=self._cited(sentences), retrieved=retrieved))
             return
         else:
+            prompted = {p.citation for p in given}
+            retrieved = [replace(r, in_prompt=r.citation in prompted) for r in retrieved]
             text, tokens = "", {}
             try:
                 messages = self.prompt.invoke({"passages": self._passages(given, standalone), "question": question})
@@ -244,7 +247,7 @@ class Assistant:
                 return
             timings["generation"] = time.perf_counter() - t - timings["retrieval"]
 
-        if prompts.NOT_IN_DOCUMENTS in text:
+        if prompts.NOT_IN_DOCUMENTS.lower() in text.lower().replace(" ", "_"):  # also "Not_in_documents"
             yield done(self._refusal(question, standalone, retrieved, backend, "model", text))
             return
         t = time.perf_counter()
@@ -301,6 +304,12 @@ class Assistant:
         for symbol in symbols:
             entry = find_entry(self.corpus, symbol)
             doc = document or self.corpus.document(symbol)
+            if doc is not None:  # what it is: symbol, kind, title and date, from its own front matter
+                info, header = doc.info, doc.get("header")
+                claim = f"{info.symbol} is the {info.doc_type} “{info.title}”" + (f" of {info.date}." if info.date else ".")
+                if header:
+                    sentences.append(SentenceSupport(claim, (header.citation,), True, 1.0))
+                parts.append(f"{claim} {header.citation}" if header else claim)
             if entry:
                 citing = [self.corpus.cite(c) for c in entry.cited_by]
                 body = [p for p in citing if p and p.kind != "footnote"] or [p for p in citing if p]

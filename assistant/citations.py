@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answer import SentenceSupport
-from assistant.support import SupportScorer, content_words
+from assistant.support import NUMBER, SupportScorer, content_words
 from corpus.records import RESOLUTION, Citation, Paragraph
 
 UNSUPPORTED_MARK = "⚠"
@@ -28,7 +28,7 @@ ITEM = re.compile(r"^(?:([A-Z][A-Za-z0-9./()]*?)\s*)?¶?\s*([A-Za-z0-9.()\-]+)$"
 # A passage heading echoed: 'operative paragraph 1.6 (listed under ¶1, "Welcomes")' as answers name it,
 # 'operative, listed under ¶1 "Welcomes"' as the prompt writes it.
 HEADING_ECHO = re.compile(r'\b(?:operative|preambular)(?: paragraph (?=[\w.()]*\d)[\w.()]+)?(?:,? \(?(?:listed under ¶[\w.()]+,? )?"[^"]+"\)?)?', re.I)
-SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[[^\]]*\]|\([^)]*¶[^)]*\)))*\s+(?=[A-Z“\"(\[])")
+SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[[^\]]*\]|\([^)]*¶[^)]*\)))*\s+(?=[A-Z“\"(\[]|\d+\.\s)")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -108,8 +108,10 @@ def attach_citations(answer: str, given: Sequence[Paragraph], scorer: SupportSco
     supports: list[SentenceSupport] = []
     for raw in split_sentences(answer):
         parsed = parse_markers(raw, given)
-        # A sentence that only echoes a passage heading states nothing: it is dropped.
-        if len(content_words(HEADING_ECHO.sub("", parsed.text))) < 2:
+        # A sentence that only echoes a passage heading states nothing: it is dropped. A short answer
+        # ("June 2019.", "A/65/201, A/68/98 and A/70/174.") is kept and checked like any other.
+        rest = HEADING_ECHO.sub("", parsed.text)
+        if not content_words(rest) and not NUMBER.search(rest):
             continue
         scores = scorer.scores(parsed.text, [p.text for p in given])
         # Best-scoring first; the model's own choice gets a small head start, so it wins a near tie

@@ -107,7 +107,7 @@ def answer_json(answer: "Answer") -> dict:
         "refused": answer.refused,
         "refusal_reason": answer.refusal_reason,
         "draft": answer.draft,
-        "retrieved": [{"doc": r.citation.symbol, "label": r.citation.label, "score": round(r.score, 5)}
+        "retrieved": [{"doc": r.citation.symbol, "label": r.citation.label, "score": round(r.score, 5), "in_prompt": r.in_prompt}
                       for r in answer.retrieved],
         "backend": answer.backend,
         "timings": {k: round(v, 3) for k, v in answer.timings.items()},

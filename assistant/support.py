@@ -51,11 +51,11 @@ def content_words(text: str) -> set[str]:
 
 
 def lexical_support(claim: str, passage: str) -> float:
-    """Share of the claim's content words that the passage contains."""
-    claim_words = content_words(claim)
+    """Share of the claim's content words, numbers and symbols ("2019", "65/201") that the passage contains."""
+    claim_words = content_words(claim) | set(NUMBER.findall(claim))
     if not claim_words:
         return 0.0
-    return len(claim_words & content_words(passage)) / len(claim_words)
+    return len(claim_words & (content_words(passage) | set(NUMBER.findall(passage)))) / len(claim_words)
 
 
 def conflicts(claim: str, passage: str) -> list[str]:

@@ -65,7 +65,8 @@ def _answer_record(answer: Any) -> dict[str, Any]:
         "sentences": [{"text": s.text, "citations": [c.key for c in s.citations], "system_supported": s.supported,
                        "system_score": round(float(s.score), 3)} for s in answer.sentences],
         "cited": [c.citation.key for c in answer.citations],
-        "retrieved": [{"key": r.citation.key, "score": round(float(r.score), 4), "text": r.text} for r in answer.retrieved],
+        "retrieved": [{"key": r.citation.key, "score": round(float(r.score), 4), "text": r.text, "in_prompt": r.in_prompt}
+                      for r in answer.retrieved],
         "timings": {k: round(v, 3) for k, v in answer.timings.items()},
     }
 
@@ -112,9 +113,12 @@ def gold_texts(item: Mapping[str, Any], corpus: Any) -> list[str]:
 
 
 def allowed_citations(record: Mapping[str, Any]) -> set[str]:
-    """What an answer may cite: the paragraphs given to the model (retrieved), plus the citations of
-    lookup and registry answers (which are made from the corpus, not generated)."""
-    allowed = {r["key"] for r in record.get("retrieved", [])}
+    """What an answer may cite: the paragraphs given to the model (those retrieved `in_prompt`; all
+    retrieved for extractive answers, which quote them, and refusals, which name the closest), plus the
+    citations of lookup and registry answers (which are made from the corpus, not generated)."""
+    retrieved = record.get("retrieved", [])
+    prompted = {r["key"] for r in retrieved if r.get("in_prompt")}
+    allowed = prompted if prompted and not record.get("refused") else {r["key"] for r in retrieved}
     if record.get("route") in ("lookup", "registry"):
         allowed |= set(record.get("cited", []))
     return allowed

@@ -128,18 +128,12 @@ def alce_sentence(citations: Sequence[str], supports: Callable[[tuple[str, ...]]
     citations = list(dict.fromkeys(citations))
     if not citations:
         return False, []
-    if not supports(tuple(citations)):
+    # Each citation alone first: when one supports the sentence, so does the union (no call for the
+    # long joined passage), and any other that does not alone is irrelevant without a call either.
+    alone = [supports((c,)) for c in citations]
+    if not any(alone) and (len(citations) == 1 or not supports(tuple(citations))):
         return False, [False] * len(citations)
-    if len(citations) == 1:
-        return True, [True]
-    precise = []
-    for c in citations:
-        if supports((c,)):
-            precise.append(True)
-            continue
-        rest = tuple(x for x in citations if x != c)
-        precise.append(not supports(rest))
-    return True, precise
+    return True, [ok or not supports(tuple(x for x in citations if x != c)) for c, ok in zip(citations, alone)]
 
 
 def citation_scores(sentences: Iterable[Mapping[str, Any]]) -> dict[str, float | int | None]:

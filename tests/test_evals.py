@@ -93,9 +93,9 @@ def test_memo_support_infers_from_subsets_and_supersets():
 
     memo = M.MemoSupport("claim", {"a": "A", "b": "B", "c": "C"}, judge)
     assert M.alce_sentence(["a", "b", "c"], memo) == (True, [True, False, False])
-    # union (a,b,c), a alone, b alone, then (a,c) ⊇ {a} and (a,b) ⊇ {a} are inferred; c alone asked
-    assert calls == ["A\n\nB\n\nC", "A", "B", "C"]
-    assert memo(("b",)) is False and len(calls) == 4
+    # each alone first; a supports, so the union and (a,c) ⊇ {a}, (a,b) ⊇ {a} are inferred, never asked
+    assert calls == ["A", "B", "C"]
+    assert memo(("b",)) is False and len(calls) == 3
     assert M.MemoSupport("claim", {}, judge)(("zzz",)) is False  # no text: never supported
 
 
