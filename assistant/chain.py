@@ -4,7 +4,8 @@ Steps, each a named LangChain Runnable so it can be run, traced and tested on it
   rewrite   follow-up -> stand-alone question, from the chat history
   route     citation lookup ("what does 1.6 say") / registry (a cited text that is absent) / answer
   retrieve  hybrid search; a relevance gate refuses when nothing retrieved addresses the question
-  prompt    the paragraphs, labelled with their real citation labels and normative weight
+  prompt    the paragraphs scoring near the best, labelled with their real citation labels ([¶1.6] for
+            the resolution's own) and normative weight
   generate  the chat model (llama.cpp, OpenAI-compatible) streaming tokens, or extractive quoting
   cite      citations parsed, checked against the given paragraphs, attached per sentence
 
@@ -18,8 +19,8 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import replace
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda
@@ -213,9 +214,7 @@ class Assistant:
             yield done(self._refusal(question, standalone, retrieved, backend, "gate"))
             return
 
-        # Passages far below the best add prompt tokens (reading them is most of the time to first token
-        # on CPU) and distract a small model; multi-paragraph questions keep several close ones.
-        given = [p for p, score, _ in found if score >= PASSAGE_SHARE * found[0][1]]
+        given = prompt_passages(found)
         if backend == "extractive":
             sentences = self._extractive(found)
             timings["first_token"] = time.perf_counter() - start
@@ -363,6 +362,13 @@ def addresses(question: str, found: list[tuple[Paragraph, float, float]]) -> boo
     top = set().union(*(content_words(p.text) for p, _, _ in found[:3]))
     lexical = len(wanted & top) / len(wanted) if wanted else 1.0
     return best >= STRONG_COSINE or (best >= RELEVANCE_GATE and lexical >= LEXICAL_GATE)
+
+
+def prompt_passages(found: list[tuple[Paragraph, float, float]]) -> list[Paragraph]:
+    """The retrieved paragraphs that go into the prompt: those scoring at least PASSAGE_SHARE of the best.
+    Passages far below the best add prompt tokens (reading them is most of the time to first token on a
+    CPU) and distract a small model; a question that spans paragraphs keeps the several close ones."""
+    return [p for p, score, _ in found if score >= PASSAGE_SHARE * found[0][1]]
 
 
 def prompt_label(paragraph: Paragraph) -> str:

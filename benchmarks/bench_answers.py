@@ -38,7 +38,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    from assistant.chain import Assistant
+    from assistant.chain import Assistant, prompt_passages
     from assistant.config import Settings
     from assistant.llm import load_llama
 
@@ -67,8 +67,8 @@ def main() -> None:
     # Raw llama-cpp on the same prompt as the last question: the speed the chain should match.
     llm, _ = load_llama(settings.model_file, settings.n_ctx, settings.n_threads)
     found = assistant.retrieve.invoke({"question": QUESTIONS[-1], "k": settings.top_k})
-    messages = assistant.prompt.invoke({"passages": assistant._passages([p for p, _, _ in found], QUESTIONS[-1]),  # noqa: SLF001
-                                        "question": QUESTIONS[-1]}).to_messages()
+    passages = assistant._passages(prompt_passages(found), QUESTIONS[-1])  # noqa: SLF001 - the chain's own prompt
+    messages = assistant.prompt.invoke({"passages": passages, "question": QUESTIONS[-1]}).to_messages()
     dicts = [{"role": {"system": "system", "human": "user"}[m.type], "content": m.content} for m in messages]
     raw = []
     for _ in range(2):
