@@ -299,7 +299,7 @@ class Assistant:
                          document=None) -> Answer:
         from corpus.registry import find_entry
 
-        parts, sentences = [], []
+        parts, sentences, absent = [], [], False
         for symbol in symbols:
             entry = find_entry(self.corpus, symbol)
             doc = document or self.corpus.document(symbol)
@@ -317,13 +317,12 @@ class Assistant:
                 claim = f"{entry.symbol}{dated} is cited in {', '.join('¶' + p.label for p in body)}{about}."
                 sentences.append(SentenceSupport(claim, tuple(p.citation for p in body[:3]), True, 1.0))
                 parts.append(f"{claim} {' '.join(str(p.citation) for p in body[:3])}")
-            if doc is None:
+            if doc is None:  # what the resolution says of it is shown, but its own text cannot be: refused
+                absent = True
                 parts.append(prompts.ABSENT_TEXT.format(symbol=symbol) + (f" Note: {entry.note}." if entry and entry.note else ""))
             else:
                 parts.append(prompts.PARTIAL_TEXT.format(present=doc.info.present, missing=doc.info.missing)
                              if doc.info.completeness == "partial" else f"Its full text is in the corpus ({len(doc.paragraphs)} paragraphs).")
-        # What the resolution says about an absent document is shown, but its own text cannot be: refused.
-        absent = any(document is None and self.corpus.document(s) is None for s in symbols)
         return Answer(question, standalone, " ".join(parts), "registry", "registry", sentences=sentences,
                       citations=self._cited(sentences), refused=absent,
                       refusal_reason="absent text" if absent else "")
