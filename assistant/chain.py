@@ -42,6 +42,8 @@ RELEVANCE_GATE = 0.30  # minimum cosine of the best paragraph
 LEXICAL_GATE = 0.20  # share of the question's specific words found in the top paragraphs
 STRONG_COSINE = 0.37  # close enough in meaning without shared words (the LLM still decides)
 PASSAGE_SHARE = 0.6  # a passage goes into the prompt if its fused score is at least this share of the best
+# A follow-up that leans on the conversation: "And ...?", "What about ...?", a pronoun.
+ELLIPTIC = re.compile(r"^\s*(?:and|also|so|but|what about|how about)\b|\b(?:it|its|they|them|their|this|that|these|those|one's|there)\b", re.I)
 GENERIC_WORDS = frozenset("""resolution document documents text draft paragraph paragraphs say says state states
 united nations general assembly ict icts information communication communications technology technologies
 what which does tell about mean""".split())
@@ -121,7 +123,14 @@ class Assistant:
         except Exception:  # noqa: BLE001 - a failed rewrite falls back to plain concatenation
             return f"{history[-1][0]} {question}"
         rewritten = rewritten.strip().strip('"').split("\n")[0]
-        return rewritten if 3 < len(rewritten) < 400 else f"{history[-1][0]} {question}"
+        if not 3 < len(rewritten) < 400:
+            return f"{history[-1][0]} {question}"
+        # An elliptic follow-up whose rewrite brings in no word of the earlier turns was not resolved
+        # ("What about protecting one's own?" came back unchanged): the previous question carries the context.
+        earlier = content_words(" ".join(f"{q} {a}" for q, a in history[-3:]))
+        if ELLIPTIC.search(question) and not (content_words(rewritten) - content_words(question)) & earlier:
+            return f"{history[-1][0]} {question}"
+        return rewritten
 
     def _route(self, question: str) -> tuple[str, object]:
         """("lookup", reference) | ("registry", [absent symbols]) | ("answer", [partial symbols])."""

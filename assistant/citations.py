@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from assistant.answer import SentenceSupport
 from assistant.support import NUMBER, SupportScorer, content_words
 from corpus.records import RESOLUTION, Citation, Paragraph
+from corpus.refs import SYMBOL
 
 UNSUPPORTED_MARK = "⚠"
 MODEL_BONUS = 0.05  # score head start for the paragraph the model itself cited
@@ -28,6 +29,8 @@ ITEM = re.compile(r"^(?:([A-Z][A-Za-z0-9./()]*?)\s*)?¶?\s*([A-Za-z0-9.()\-]+)$"
 # A passage heading echoed: 'operative paragraph 1.6 (listed under ¶1, "Welcomes")' as answers name it,
 # 'operative, listed under ¶1 "Welcomes"' as the prompt writes it.
 HEADING_ECHO = re.compile(r'\b(?:operative|preambular)(?: paragraph (?=[\w.()]*\d)[\w.()]+)?(?:,? \(?(?:listed under ¶[\w.()]+,? )?"[^"]+"\)?)?', re.I)
+# A sentence ending in a preposition or article is unfinished; whatever it cites cannot support it.
+DANGLING = re.compile(r"\b(?:in|at|on|of|by|to|for|from|with|the|a|an)\s*[.!?]?\s*$", re.I)
 SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[[^\]]*\]|\([^)]*¶[^)]*\)))*\s+(?=[A-Z“\"(\[]|\d+\.\s)")
 
 
@@ -92,6 +95,8 @@ def parse_markers(sentence: str, given: Sequence[Paragraph]) -> ParsedSentence:
     def replace(match: re.Match) -> str:
         body = match.group(1) or match.group(2)
         items = re.split(r"\s*[,;]\s*", body)
+        if match.group(0)[0] == "[" and all(SYMBOL.fullmatch(i.strip()) for i in items):
+            return body  # "[A/65/201]" names a document, not a paragraph: it is text, not a citation
         if match.group(1) and not any("¶" in i or re.fullmatch(r"[A-Z]?[A-Za-z]*\d+(?:[.(][0-9a-z)]+)*", i.strip()) for i in items):
             return match.group(0)  # an ordinary parenthesis, e.g. "(ICTs)"
         results = [take(i) for i in items]
@@ -112,6 +117,9 @@ def attach_citations(answer: str, given: Sequence[Paragraph], scorer: SupportSco
         # ("June 2019.", "A/65/201, A/68/98 and A/70/174.") is kept and checked like any other.
         rest = HEADING_ECHO.sub("", parsed.text)
         if not content_words(rest) and not NUMBER.search(rest):
+            continue
+        if DANGLING.search(parsed.text):  # "It meets in." - the model had nothing to fill in
+            supports.append(SentenceSupport(parsed.text, (), False, 0.0))
             continue
         scores = scorer.scores(parsed.text, [p.text for p in given])
         # Best-scoring first; the model's own choice gets a small head start, so it wins a near tie

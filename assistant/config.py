@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
     collection: str = "paragraphs"
     top_k: int = Field(5, ge=1, le=50, description="paragraphs retrieved; those scoring at least 0.6 of the best go into the prompt")
-    prompt_words: int = Field(140, ge=60, description="word budget of the passages in the prompt (prompt reading is the slow part on CPU)")
+    prompt_words: int = Field(110, ge=60, description="word budget of the passages in the prompt (prompt reading is the slow part on CPU)")
 
     # Generation
     backend: Literal["llama-cpp", "openai", "extractive"] = "llama-cpp"

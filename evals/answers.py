@@ -140,6 +140,7 @@ def score_record(record: dict[str, Any], item: Mapping[str, Any], judge: Callabl
     if check_invalid:
         cited, invalid = M.invalid_citations(text, allowed_citations(record))
         evaluation["cited_in_text"], evaluation["invalid"] = len(cited), invalid
+    judge_passage_by_passage(record["sentences"], texts, judge)
     sentences = []
     for s in record["sentences"]:
         supports = M.MemoSupport(s["text"], texts, judge)
@@ -153,6 +154,20 @@ def score_record(record: dict[str, Any], item: Mapping[str, Any], judge: Callabl
     evaluation["failures"] = failures(evaluation, item)
     record["eval"] = evaluation
     return record
+
+
+def judge_passage_by_passage(sentences: Sequence[Mapping[str, Any]], texts: Mapping[str, str],
+                             judge: Callable[[str, str], bool]) -> None:
+    """Ask `judge` about every (sentence, one of its citations) pair, one passage at a time, before ALCE
+    asks for them sentence by sentence. The judge's prompt starts with the passage and llama.cpp reuses
+    the prompt prefix it has just read, so this order reads each passage once, not once per sentence
+    (a baseline answer cites its four 1,000-character chunks in every sentence). ALCE asks about each
+    citation alone anyway; the verdicts wait in the judge's memo (SupportJudge keeps one)."""
+    keys = dict.fromkeys(k for s in sentences for k in s["citations"] if k in texts)
+    for key in keys:
+        for s in sentences:
+            if key in s["citations"]:
+                judge(s["text"], texts[key])
 
 
 def failures(evaluation: Mapping[str, Any], item: Mapping[str, Any]) -> list[str]:

@@ -142,8 +142,10 @@ def judge_pairs(assistant: Any, backend: str, pairs: list[dict[str, Any]] | None
             raise KeyError(f"judge pair {pair['id']}: no paragraph {pair['citation']} in the corpus")
         passages.append(paragraph.text)
     embed.warm([p["sentence"] for p in pairs] + passages)
-    rows = []
-    for n, (pair, passage) in enumerate(zip(pairs, passages), start=1):
+    rows: list[dict[str, Any]] = [{} for _ in pairs]
+    # Pairs on the same paragraph in a row: llama.cpp reuses the prompt prefix (the passage) it just read.
+    for n, i in enumerate(sorted(range(len(pairs)), key=lambda i: passages[i]), start=1):
+        pair, passage = pairs[i], passages[i]
         claim = pair["sentence"]
         score = plain.scores(claim, [passage])[0]
         row = {"id": pair["id"], "kind": pair["kind"], "supported": bool(pair["supported"]), "sentence": claim,
@@ -154,7 +156,7 @@ def judge_pairs(assistant: Any, backend: str, pairs: list[dict[str, Any]] | None
             row["llm"] = assistant.judge(claim, passage, backend)
             row["llm_seconds"] = round(time.perf_counter() - t, 2)
             row["combined"] = SupportScorer(None, lambda c, p, v=row["llm"]: v).verdict(claim, passage, score).supported
-        rows.append(row)
+        rows[i] = row
         if progress and n % 10 == 0:
             print(f"  judge pairs {n}/{len(pairs)} ({time.perf_counter() - started:.0f} s)", flush=True)
     modes = {"score": M.accuracy(rows, "score_only")}

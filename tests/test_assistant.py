@@ -59,9 +59,11 @@ def test_a_sentence_nothing_supports_is_marked(corpus, searcher):
     given = [corpus.get(RESOLUTION, "6"), corpus.get(RESOLUTION, "1.6")]
     scorer = SupportScorer(searcher.encoder.encode)
     sentences = attach_citations("The working group holds its organizational session in June 2019 [¶1.6]. "
-                                 "The resolution imposes sanctions on violators [¶6].", given, scorer)
+                                 "The resolution imposes sanctions on violators [¶6]. "
+                                 "In June 2019, the group will hold its organizational session in. [¶6]", given, scorer)
     assert sentences[0].supported and sentences[0].citations == (Citation(RESOLUTION, "6"),)  # re-attached
     assert not sentences[1].supported and sentences[1].citations == ()
+    assert not sentences[2].supported  # unfinished: the model had no place to name
     assert "⚠ The resolution imposes sanctions" in render_answer(sentences)
 
 
@@ -69,6 +71,9 @@ def test_an_answer_made_of_symbols_is_kept_and_checked(corpus, searcher):
     given = [corpus.get(RESOLUTION, "fn1"), corpus.get(RESOLUTION, "6")]
     sentences = attach_citations("A/65/201, A/68/98 and A/70/174 [¶fn1].", given, SupportScorer(searcher.encoder.encode))
     assert [s.citations for s in sentences] == [(Citation(RESOLUTION, "fn1"),)]
+    # document symbols in square brackets are the answer's text, not citations
+    sentences = attach_citations("[A/65/201] [A/70/174] [¶fn1]", given, SupportScorer(searcher.encoder.encode))
+    assert [(s.text, s.citations) for s in sentences] == [("A/65/201 A/70/174", (Citation(RESOLUTION, "fn1"),))]
 
 
 # --- the chain without an LLM ------------------------------------------------------------------
@@ -132,6 +137,25 @@ def test_bad_questions_get_a_clear_message(extractive, question):
 def test_off_topic_is_refused_with_closest_paragraphs(extractive):
     answer = extractive.ask("Tell me a joke about penguins.")
     assert answer.refused and answer.citations == [] and "do not address" in answer.text
+
+
+@pytest.mark.parametrize(("question", "rewrite", "expected"), [
+    # an elliptic follow-up whose rewrite brought nothing in: the previous question carries the context
+    ("What about protecting one's own?", "What about protecting one's own?",
+     "What does 1.6 say about critical infrastructure? What about protecting one's own?"),
+    ("And what about non-State actors?", "What about non-State actors?",
+     "What does 1.6 say about critical infrastructure? And what about non-State actors?"),
+    # a rewrite that resolved the ellipsis, and a question that stands alone, are kept
+    ("And what about its own?", "What about protecting its own critical infrastructure?",
+     "What about protecting its own critical infrastructure?"),
+    ("Which norm covers supply chains?", "Which norm covers supply chains?", "Which norm covers supply chains?"),
+])
+def test_a_follow_up_the_rewrite_did_not_resolve_keeps_the_previous_question(extractive, question, rewrite, expected):
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    extractive._llms[("fake", "aux")] = FakeListChatModel(responses=[rewrite])  # noqa: SLF001
+    history = [("What does 1.6 say about critical infrastructure?", "States should not ... [¶1.6]")]
+    assert extractive._rewrite({"question": question, "history": history, "backend": "fake"}) == expected  # noqa: SLF001
 
 
 def test_cli_ask_json(tmp_path, data_dir):

@@ -165,6 +165,16 @@ def test_score_record_on_fakes():
     assert m["key_fact_recall"] == 0.5 and m["lookup_accuracy"] == 1.0 and m["refusal_f1"] is None
 
 
+def test_judge_asks_passage_by_passage():
+    # The LLM reads a passage once when every sentence is asked about it in a row (prefix cache).
+    from evals.answers import judge_passage_by_passage
+
+    asked = []
+    sentences = [{"text": "s1", "citations": ["a", "b"]}, {"text": "s2", "citations": ["b", "a", "gone"]}]
+    judge_passage_by_passage(sentences, {"a": "A", "b": "B"}, lambda claim, passage: asked.append((passage, claim)))
+    assert asked == [("A", "s1"), ("A", "s2"), ("B", "s1"), ("B", "s2")]
+
+
 def test_report_is_self_contained_and_escaped(tmp_path):
     from evals.report import write_report
 
