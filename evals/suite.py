@@ -5,7 +5,7 @@ fast (CI): retrieval metrics (with `all`), every item through the extractive bac
            follow-up) through the LLM backend; the judge pairs (with `judge`/`all`).
 full:      the same, plus every item through the LLM backend, and the LangChain baseline (evals/baseline.py) on
            a stratified third of the items (every third item of each category: its 4 x 1,000-character
-           prompts take ~20 s an item to answer and as much to judge here, over an hour for all 131); the
+           prompts take ~20 s an item to answer and ~12 s to judge here, over an hour for all 131); the
            system is compared with it on those same items (run "system-llm@baseline-items").
 
 Each run prints a table, writes `run-<suite>-<time>.json` and `report-<suite>-<time>.html` into --out
