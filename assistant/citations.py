@@ -30,7 +30,7 @@ ITEM = re.compile(r"^(?:([A-Z][A-Za-z0-9./()]*?)\s*)?¶?\s*([A-Za-z0-9.()\-]+)$"
 # 'operative, listed under ¶1 "Welcomes"' as the prompt writes it.
 HEADING_ECHO = re.compile(r'\b(?:operative|preambular)(?: paragraph (?=[\w.()]*\d)[\w.()]+)?(?:,? \(?(?:listed under ¶[\w.()]+,? )?"[^"]+"\)?)?', re.I)
 # A sentence ending in a preposition or article is unfinished; whatever it cites cannot support it.
-DANGLING = re.compile(r"\b(?:in|at|on|of|by|to|for|from|with|the|a|an)\s*[.!?]?\s*$", re.I)
+DANGLING = re.compile(r"\b(?:(?i:in|at|(?<!so )on|of|by|to|for|from|with|the)|a|an)\s*[.!?]?\s*$")  # not "Annex A", "and so on"
 SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[[^\]]*\]|\([^)]*¶[^)]*\)))*\s+(?=[A-Z“\"(\[]|\d+\.\s)")
 
 
