@@ -112,25 +112,24 @@ class Assistant:
         question, history = inputs["question"], inputs.get("history") or []
         if not history or find_lookup(question):
             return question
-        if inputs.get("backend", self.backend) == "extractive":
-            # Without an LLM, the previous question carries the context for retrieval.
-            return f"{history[-1][0]} {question}"
+        # Whenever the LLM cannot resolve the follow-up, the previous question carries the context.
+        with_previous = f"{history[-1][0]} {question}"
+        backend = inputs.get("backend", self.backend)
+        if backend == "extractive":
+            return with_previous
         turns = "\n".join(f"User: {q}\nAssistant: {a[:300]}" for q, a in history[-3:])
         messages = [("system", prompts.REWRITE_SYSTEM),
                     ("human", prompts.REWRITE_USER.format(history=turns, question=question))]
         try:
-            rewritten = self.llm(inputs.get("backend", self.backend), "aux").invoke(messages, max_tokens=60).content
+            rewritten = self.llm(backend, "aux").invoke(messages, max_tokens=60).content
         except Exception:  # noqa: BLE001 - a failed rewrite falls back to plain concatenation
-            return f"{history[-1][0]} {question}"
+            return with_previous
         rewritten = rewritten.strip().strip('"').split("\n")[0]
-        if not 3 < len(rewritten) < 400:
-            return f"{history[-1][0]} {question}"
         # An elliptic follow-up whose rewrite brings in no word of the earlier turns was not resolved
-        # ("What about protecting one's own?" came back unchanged): the previous question carries the context.
+        # ("What about protecting one's own?" came back unchanged).
         earlier = content_words(" ".join(f"{q} {a}" for q, a in history[-3:]))
-        if ELLIPTIC.search(question) and not (content_words(rewritten) - content_words(question)) & earlier:
-            return f"{history[-1][0]} {question}"
-        return rewritten
+        unresolved = ELLIPTIC.search(question) and not (content_words(rewritten) - content_words(question)) & earlier
+        return with_previous if unresolved or not 3 < len(rewritten) < 400 else rewritten
 
     def _route(self, question: str) -> tuple[str, object]:
         """("lookup", reference) | ("registry", [absent symbols]) | ("answer", [partial symbols])."""
