@@ -59,3 +59,4 @@ class Answer:
     draft: str = ""  # the model's own text before citations were checked (kept to diagnose refusals)
     timings: dict[str, float] = field(default_factory=dict)  # seconds: retrieval, first_token, total ...
     tokens: dict[str, int] = field(default_factory=dict)  # prompt, completion (when the backend reports them)
+    refusal_probability: float | None = None  # llama-cpp: the model's first-token probability of refusing

@@ -7,7 +7,9 @@ Steps, each a named LangChain Runnable so it can be run, traced and tested on it
   prompt    the paragraphs scoring near the best, labelled with their real citation labels ([¶1.6] for
             the resolution's own) and normative weight
   generate  the chat model (llama.cpp, OpenAI-compatible) streaming tokens, or extractive quoting
-  cite      citations parsed, checked against the given paragraphs, attached per sentence
+  cite      citations parsed, checked against the given paragraphs, attached per sentence; an answer
+            with no supported sentence, or the model's NOT_IN_DOCUMENTS, is a refusal, except that
+            a refusal the model was unsure of, or of a yes/no question, quotes the closest passages
 
 >>> assistant = Assistant(backend="extractive")
 >>> answer = assistant.ask("When does the open-ended working group hold its organizational session?")
@@ -29,6 +31,8 @@ from assistant import prompts
 from assistant.answer import Answer, CitedParagraph, Retrieved, SentenceSupport
 from assistant.citations import attach_citations, render_answer
 from assistant.config import Settings, settings as default_settings
+from assistant.llm import LlamaCppChat
+from assistant.refusal_probe import RefusalProbe
 from assistant.support import SupportScorer, content_words
 from corpus.lookup import UnknownReference, find_lookup, resolve
 from corpus.records import RESOLUTION, Paragraph
@@ -44,6 +48,10 @@ STRONG_COSINE = 0.37  # close enough in meaning without shared words (the LLM st
 PASSAGE_SHARE = 0.6  # a passage goes into the prompt if its fused score is at least this share of the best
 # A follow-up that leans on the conversation: "And ...?", "What about ...?", a pronoun.
 ELLIPTIC = re.compile(r"^\s*(?:and|also|so|but|what about|how about)\b|\b(?:it|its|they|them|their|this|that|these|those|one's|there)\b", re.I)
+# A yes/no question, after an optional framing clause ("According to the Declaration, may a State ...?").
+POLAR = re.compile(r"(?:(?:according to|under|in|on|for|as for|with regard to)\b[^,?]{0,80},\s*)?"
+                   r"(?:is|are|was|were|do|does|did|can|could|should|would|will|may|might|must|has|have|had|shall)\b"
+                   r"(?!\s+you\b)", re.I)  # "Can you list ...?" asks for a list
 GENERIC_WORDS = frozenset("""resolution document documents text draft paragraph paragraphs say says state states
 united nations general assembly ict icts information communication communications technology technologies
 what which does tell about mean""".split())
@@ -236,7 +244,11 @@ class Assistant:
             text, tokens = "", {}
             try:
                 messages = self.prompt.invoke({"passages": self._passages(given, standalone), "question": question})
-                for chunk in self.llm(backend).stream(messages):
+                chat, probe, options = self.llm(backend), None, {}
+                if isinstance(chat, LlamaCppChat):
+                    probe = RefusalProbe(chat.llama)
+                    options["logits_processor"] = probe.processors()
+                for chunk in chat.stream(messages, **options):
                     if chunk.usage_metadata:
                         tokens = {"prompt": chunk.usage_metadata["input_tokens"],
                                   "completion": chunk.usage_metadata["output_tokens"]}
@@ -253,19 +265,38 @@ class Assistant:
                                   citations=self._cited(sentences), retrieved=retrieved))
                 return
             timings["generation"] = time.perf_counter() - t - timings["retrieval"]
+            hesitation = probe.probability if probe else None
 
+        def quote_closest() -> Answer:
+            # The passages the model was given, verbatim, for the reader to judge: the model was unsure
+            # of its refusal (see refusal_probe.py), or a yes/no question passed the relevance gate (what
+            # the closest text says answers it, even when it is "no").
+            quoted = self._extractive([f for f in found if f[0] in given])
+            return Answer(question, standalone, f"{prompts.CLOSEST} {render_answer(quoted)}{self._partial_note(detail)}",
+                          "answer", backend, sentences=quoted, citations=self._cited(quoted), retrieved=retrieved,
+                          tokens=tokens, draft=text, refusal_probability=hesitation)
+
+        polar = bool(POLAR.match(_last_sentence(question)) or POLAR.match(standalone))
         if prompts.NOT_IN_DOCUMENTS.lower() in text.lower().replace(" ", "_"):  # also "Not_in_documents"
-            yield done(self._refusal(question, standalone, retrieved, backend, "model", text))
+            # The probe weighs the first token, so it speaks only for a refusal the answer starts with.
+            starts = text.lstrip(" _*\"'").upper().startswith("NOT")
+            if polar or starts and hesitation is not None and hesitation < self.settings.refusal_confidence:
+                yield done(quote_closest())
+            else:
+                yield done(replace(self._refusal(question, standalone, retrieved, backend, "model", text),
+                                   refusal_probability=hesitation))
             return
         t = time.perf_counter()
         sentences = self.cite.invoke({"text": text, "given": given, "backend": backend})
         timings["citations"] = time.perf_counter() - t
         if not any(s.supported for s in sentences):
-            yield done(self._refusal(question, standalone, retrieved, backend, "unsupported", text))
+            yield done(quote_closest() if polar else replace(
+                self._refusal(question, standalone, retrieved, backend, "unsupported", text), refusal_probability=hesitation))
             return
         answer_text = render_answer(sentences) + self._partial_note(detail)
         yield done(Answer(question, standalone, answer_text, "answer", backend, sentences=sentences,
-                          citations=self._cited(sentences), retrieved=retrieved, tokens=tokens, draft=text))
+                          citations=self._cited(sentences), retrieved=retrieved, tokens=tokens, draft=text,
+                          refusal_probability=hesitation))
 
     # --- answers that need no generation -------------------------------------------------------
     def _passages(self, given: list[Paragraph], question: str) -> str:
@@ -382,6 +413,11 @@ def prompt_label(paragraph: Paragraph) -> str:
     """The label a passage carries in the prompt: the resolution's own paragraphs go by their bare label
     ([¶1.6]; its long symbol costs ~20 prompt tokens a passage), other documents' by their full citation."""
     return f"[¶{paragraph.label}]" if paragraph.symbol == RESOLUTION else str(paragraph.citation)
+
+
+def _last_sentence(text: str) -> str:
+    """The question itself when an instruction or a statement comes first ("Admin note: ... Does it ...?")."""
+    return re.split(r"(?<=[.!?:])\s+", text.strip())[-1]
 
 
 def _upper_first(text: str) -> str:

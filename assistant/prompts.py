@@ -41,6 +41,10 @@ Claim: {claim}
 
 Does the passage support the claim? Answer YES or NO."""
 
+# Before the verbatim quote of the closest paragraphs the model was given, when it was unsure of its
+# refusal or could not answer a yes/no question from them.
+CLOSEST = "The documents do not answer this in so many words. The closest they come:"
+
 REFUSAL = ("The documents in the corpus do not address this question, so I cannot answer it from them.")
 
 ABSENT_TEXT = ("Its own text is not in the corpus, so I cannot quote it. To add it: "

@@ -107,6 +107,7 @@ def answer_json(answer: "Answer") -> dict:
         "refused": answer.refused,
         "refusal_reason": answer.refusal_reason,
         "draft": answer.draft,
+        "refusal_probability": None if answer.refusal_probability is None else round(answer.refusal_probability, 3),
         "retrieved": [{"doc": r.citation.symbol, "label": r.citation.label, "score": round(r.score, 5), "in_prompt": r.in_prompt}
                       for r in answer.retrieved],
         "backend": answer.backend,

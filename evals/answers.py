@@ -61,6 +61,7 @@ def _answer_record(answer: Any) -> dict[str, Any]:
     return {
         "answer": answer.text, "route": answer.route, "refused": bool(answer.refused), "backend": answer.backend,
         "refusal_reason": answer.refusal_reason, "draft": answer.draft,
+        "refusal_probability": None if answer.refusal_probability is None else round(answer.refusal_probability, 3),
         "standalone": answer.standalone_question,
         "sentences": [{"text": s.text, "citations": [c.key for c in s.citations], "system_supported": s.supported,
                        "system_score": round(float(s.score), 3)} for s in answer.sentences],

@@ -180,10 +180,13 @@ def _item_rows(run: dict[str, Any]) -> str:
                         for f, ok in zip(item_facts(r), e.get("key_facts", [])))
         fails = "<br>".join(escape(f) for f in e["failures"])
         retrieved = ", ".join(x["key"] for x in r.get("retrieved", []))
+        status = f"; refused ({r.get('refusal_reason') or '?'})" if r["refused"] else ""
+        if r.get("refusal_probability") is not None:  # the model's first-token probability of refusing
+            status += f"; p(refusal) {r['refusal_probability']:.2f}"
         rows.append(
             f"<tr><td><code>{escape(r['id'])}</code><div class='small'>{escape(r['category'])}</div></td>"
             f"<td>{history}{escape(r['question'])}<div class='small'>route {escape(r['route'])}"
-            f"{'; refused' if r['refused'] else ''}; {r['seconds']:.1f} s</div></td>"
+            f"{escape(status)}; {r['seconds']:.1f} s</div></td>"
             f"<td class='answer'>{escape(r['answer'])}<details><summary class='small'>given / retrieved</summary>"
             f"<span class='small'>{escape(retrieved)}</span></details></td>"
             f"<td><ul>{''.join(sentences)}</ul></td><td><ul>{facts}</ul></td>"

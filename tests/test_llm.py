@@ -16,6 +16,7 @@ from langchain_core.messages import HumanMessage
 from assistant.config import Settings
 from assistant.llm import LlamaCppChat, chat_model
 from assistant.model_file import MODEL_SIZE, N_PARTS, ModelFileError, ensure_model
+from assistant.refusal_probe import RefusalProbe, refusal_tokens
 
 QUESTION = (
     "Passage: The working group holds its organizational session in June 2019.\n"
@@ -124,6 +125,35 @@ def test_chat_model_refuses_bad_backends():
         chat_model(Settings(), "gpt-17")
     with pytest.raises(ValueError, match="ASSISTANT_OPENAI_BASE_URL"):
         chat_model(Settings(openai_base_url=None), "openai")
+
+
+class _Vocabulary:
+    """Just enough of llama_cpp.Llama for the probe: a vocabulary."""
+
+    TOKENS = ["The", "Not", " NOT", "_not", "Noting", "No", "N", "Nothing", "NOT_IN", " documents"]
+
+    def n_vocab(self) -> int:
+        return len(self.TOKENS)
+
+    def detokenize(self, ids: list[int]) -> bytes:
+        return "".join(self.TOKENS[i] for i in ids).encode()
+
+
+def test_refusal_tokens_are_the_prefixes_of_the_refusal_only():
+    tokens = [_Vocabulary.TOKENS[i] for i in refusal_tokens(_Vocabulary())]
+    assert tokens == ["Not", " NOT", "_not", "NOT_IN"]  # not "Noting", "No", "N" nor "Nothing"
+
+
+def test_refusal_probe_reads_the_first_token_and_changes_nothing():
+    import numpy as np
+
+    probe = RefusalProbe(_Vocabulary())
+    first = np.log(np.array([0.5, 0.2, 0.1, 0.05, 0.05, 0.05, 0.01, 0.01, 0.02, 0.01]))
+    out = probe(np.array([1, 2]), first.copy())
+    assert np.array_equal(out, first)
+    assert probe.probability == pytest.approx(0.2 + 0.1 + 0.05 + 0.02)
+    probe(np.array([1, 2, 3]), np.log(np.full(10, 0.1)))  # later tokens do not count
+    assert probe.probability == pytest.approx(0.37)
 
 
 def _settings(model_path: Path, **kw) -> Settings:
