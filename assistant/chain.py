@@ -280,18 +280,16 @@ class Assistant:
         if prompts.NOT_IN_DOCUMENTS.lower() in text.lower().replace(" ", "_"):  # also "Not_in_documents"
             # The probe weighs the first token, so it speaks only for a refusal the answer starts with.
             starts = text.lstrip(" _*\"'").upper().startswith("NOT")
-            if polar or starts and hesitation is not None and hesitation < self.settings.refusal_confidence:
-                yield done(quote_closest())
-            else:
-                yield done(replace(self._refusal(question, standalone, retrieved, backend, "model", text),
-                                   refusal_probability=hesitation))
+            hesitant = starts and hesitation is not None and hesitation < self.settings.refusal_confidence
+            yield done(quote_closest() if polar or hesitant else
+                       self._refusal(question, standalone, retrieved, backend, "model", text, hesitation))
             return
         t = time.perf_counter()
         sentences = self.cite.invoke({"text": text, "given": given, "backend": backend})
         timings["citations"] = time.perf_counter() - t
         if not any(s.supported for s in sentences):
-            yield done(quote_closest() if polar else replace(
-                self._refusal(question, standalone, retrieved, backend, "unsupported", text), refusal_probability=hesitation))
+            yield done(quote_closest() if polar else
+                       self._refusal(question, standalone, retrieved, backend, "unsupported", text, hesitation))
             return
         answer_text = render_answer(sentences) + self._partial_note(detail)
         yield done(Answer(question, standalone, answer_text, "answer", backend, sentences=sentences,
@@ -367,11 +365,11 @@ class Assistant:
                       refusal_reason="absent text" if absent else "")
 
     def _refusal(self, question: str, standalone: str, retrieved: list[Retrieved], backend: str, reason: str,
-                 draft: str = "") -> Answer:
+                 draft: str = "", refusal_probability: float | None = None) -> Answer:
         closest = ", ".join(str(r.citation) for r in retrieved[:3])
         text = prompts.REFUSAL + (f" The closest paragraphs are {closest}." if closest else "")
         return Answer(question, standalone, text, "refusal", backend, retrieved=retrieved, refused=True,
-                      refusal_reason=reason, draft=draft)
+                      refusal_reason=reason, draft=draft, refusal_probability=refusal_probability)
 
     def _partial_note(self, partial_symbols) -> str:
         notes = []
