@@ -3,13 +3,15 @@
 Steps, each a named LangChain Runnable so it can be run, traced and tested on its own:
   rewrite   follow-up -> stand-alone question, from the chat history
   route     citation lookup ("what does 1.6 say") / registry (a cited text that is absent) / answer
-  retrieve  hybrid search; a relevance gate refuses when nothing retrieved addresses the question
+  retrieve  hybrid search (front matter and bare headings only for a question about them); a relevance
+            gate refuses when nothing retrieved addresses the question
   prompt    the paragraphs scoring near the best, labelled with their real citation labels ([¶1.6] for
             the resolution's own) and normative weight
   generate  the chat model (llama.cpp, OpenAI-compatible) streaming tokens, or extractive quoting
   cite      citations parsed, checked against the given paragraphs, attached per sentence; an answer
             with no supported sentence, or the model's NOT_IN_DOCUMENTS, is a refusal, except that
-            a refusal the model was unsure of, or of a yes/no question, quotes the closest passages
+            a refusal the model was unsure of, or of a yes/no question, or a draft of bare labels,
+            quotes the closest passages
 
 >>> assistant = Assistant(backend="extractive")
 >>> answer = assistant.ask("When does the open-ended working group hold its organizational session?")
@@ -29,7 +31,7 @@ from langchain_core.runnables import RunnableLambda
 
 from assistant import prompts
 from assistant.answer import Answer, CitedParagraph, Retrieved, SentenceSupport
-from assistant.citations import attach_citations, render_answer
+from assistant.citations import MARKER, attach_citations, render_answer
 from assistant.config import Settings, settings as default_settings
 from assistant.llm import LlamaCppChat
 from assistant.refusal_probe import RefusalProbe
@@ -55,6 +57,11 @@ POLAR = re.compile(r"(?:(?:according to|under|in|on|for|as for|with regard to)\b
 GENERIC_WORDS = frozenset("""resolution document documents text draft paragraph paragraphs say says state states
 united nations general assembly ict icts information communication communications technology technologies
 what which does tell about mean""".split())
+# A question about a document's front matter (symbol, date, sponsors, title...). Any other question
+# skips the front matter and bare headings: they repeat the title words that most questions share
+# ("open-ended working group", "developments in the field of...") and state nothing.
+FRONT_MATTER = re.compile(r"\b(?:title[sd]?|sponsor\w*|co-?sponsor\w*|submitt\w*|tabled|introduc\w*|circulated|distribut\w*"
+                         r"|agenda|committee|session|symbol|dated?|language\w*|original|front matter|header|heading)\b", re.I)
 RESOLUTION_NUMBER = re.compile(r"\b(?:(Human Rights Council|HRC)\s+)?resolution\s+(\d{1,3}/\d{1,4})\b", re.I)
 
 
@@ -156,11 +163,14 @@ class Assistant:
         """(paragraph, fused score, cosine to the question), best first."""
         from embeddings.retriever import ParagraphRetriever
 
-        retriever = ParagraphRetriever(searcher=self.searcher, k=inputs.get("k", self.settings.top_k),
-                                       symbols=inputs.get("symbols"))
+        k = inputs.get("k", self.settings.top_k)
+        retriever = ParagraphRetriever(searcher=self.searcher, k=k + 3, symbols=inputs.get("symbols"))
         found = [(self.corpus.get(d.metadata["symbol"], d.metadata["label"]), d.metadata["score"])
                  for d in retriever.invoke(inputs["question"])]
         found = [(p, score) for p, score in found if p is not None]
+        if not FRONT_MATTER.search(inputs["question"]):
+            found = [(p, score) for p, score in found if not is_heading(p)] or found
+        found = found[:k]
         if not found:
             return []
         vectors = self.embed([inputs["question"], *[p.text for p, _ in found]])
@@ -288,7 +298,10 @@ class Assistant:
         sentences = self.cite.invoke({"text": text, "given": given, "backend": backend})
         timings["citations"] = time.perf_counter() - t
         if not any(s.supported for s in sentences):
-            yield done(quote_closest() if polar else
+            # A draft of labels only ("[A/65/201 ¶note-1]") points at the passages and claims nothing
+            # false: quote them rather than refuse.
+            pointed = len(MARKER.sub(" ", text).split()) < 3
+            yield done(quote_closest() if polar or pointed else
                        self._refusal(question, standalone, retrieved, backend, "unsupported", text, hesitation))
             return
         answer_text = render_answer(sentences) + self._partial_note(detail)
@@ -302,12 +315,15 @@ class Assistant:
         budget = self.settings.prompt_words
         blocks = []
         for paragraph in given:
-            text = _fit(paragraph.text, question, max(60, budget // 2) if len(given) > 1 else budget)
+            if budget > 40:
+                text = _fit(paragraph.text, question, max(60, budget // 2) if len(given) > 1 else budget)
+            elif len(paragraph.text.split()) <= budget:  # spent: only a short one still fits (a footnote)
+                text = paragraph.text
+            else:
+                continue
             budget -= len(text.split())
             blocks.append(prompts.PASSAGE.format(label=prompt_label(paragraph), weight=weight(paragraph, self.corpus),
                                                  text=text))
-            if budget <= 40:
-                break
         return "\n\n".join(blocks)
 
     def _extractive(self, found: list[tuple[Paragraph, float, float]]) -> list[SentenceSupport]:
@@ -398,6 +414,11 @@ def addresses(question: str, found: list[tuple[Paragraph, float, float]]) -> boo
     top = set().union(*(content_words(p.text) for p, _, _ in found[:3]))
     lexical = len(wanted & top) / len(wanted) if wanted else 1.0
     return best >= STRONG_COSINE or (best >= RELEVANCE_GATE and lexical >= LEXICAL_GATE)
+
+
+def is_heading(paragraph: Paragraph) -> bool:
+    """Front matter and bare headings ("A. Introduction", "ANNEX"): titles, not statements."""
+    return paragraph.kind == "header" or paragraph.label.startswith("heading-") or paragraph.label == "annex"
 
 
 def prompt_passages(found: list[tuple[Paragraph, float, float]]) -> list[Paragraph]:

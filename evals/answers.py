@@ -141,7 +141,6 @@ def score_record(record: dict[str, Any], item: Mapping[str, Any], judge: Callabl
     if check_invalid:
         cited, invalid = M.invalid_citations(text, allowed_citations(record))
         evaluation["cited_in_text"], evaluation["invalid"] = len(cited), invalid
-    judge_passage_by_passage(record["sentences"], texts, judge)
     sentences = []
     for s in record["sentences"]:
         supports = M.MemoSupport(s["text"], texts, judge)
@@ -157,18 +156,23 @@ def score_record(record: dict[str, Any], item: Mapping[str, Any], judge: Callabl
     return record
 
 
-def judge_passage_by_passage(sentences: Sequence[Mapping[str, Any]], texts: Mapping[str, str],
+def judge_passage_by_passage(answers: Iterable[tuple[Sequence[Mapping[str, Any]], Mapping[str, str]]],
                              judge: Callable[[str, str], bool]) -> None:
-    """Ask `judge` about every (sentence, one of its citations) pair, one passage at a time, before ALCE
-    asks for them sentence by sentence. The judge's prompt starts with the passage and llama.cpp reuses
-    the prompt prefix it has just read, so this order reads each passage once, not once per sentence
-    (a baseline answer cites its four 1,000-character chunks in every sentence). ALCE asks about each
-    citation alone anyway; the verdicts wait in the judge's memo (SupportJudge keeps one)."""
-    keys = dict.fromkeys(k for s in sentences for k in s["citations"] if k in texts)
-    for key in keys:
+    """Ask `judge` about every (sentence, one of its citations) pair of all `answers` ((sentences, texts)
+    per answer), one passage at a time, before ALCE asks for them sentence by sentence. The judge's
+    prompt starts with the passage and llama.cpp reuses the prompt prefix it has just read, so this
+    order reads each passage once, not once per sentence and answer (a baseline answer cites its four
+    1,000-character chunks in every sentence, and many answers retrieve the same chunks). ALCE asks
+    about each citation alone anyway; the verdicts wait in the judge's memo (SupportJudge keeps one)."""
+    claims: dict[str, dict[str, None]] = {}  # passage -> its claims, both in first-seen order
+    for sentences, texts in answers:
         for s in sentences:
-            if key in s["citations"]:
-                judge(s["text"], texts[key])
+            for key in s["citations"]:
+                if key in texts:
+                    claims.setdefault(texts[key], {})[s["text"]] = None
+    for passage, passage_claims in claims.items():
+        for claim in passage_claims:
+            judge(claim, passage)
 
 
 def failures(evaluation: Mapping[str, Any], item: Mapping[str, Any]) -> list[str]:
@@ -197,9 +201,10 @@ def score_records(records: list[dict[str, Any]], items: Sequence[Mapping[str, An
                   corpus: Any, label: str = "", progress: bool = True, check_invalid: bool = True) -> None:
     by_id = {i["id"]: i for i in items}
     started = time.perf_counter()
-    for n, record in enumerate(records, start=1):
-        texts = paragraph_texts(record, corpus)
-        score_record(record, by_id[record["id"]], judge, texts, corpus, check_invalid)
+    texts = [paragraph_texts(record, corpus) for record in records]
+    judge_passage_by_passage([(r["sentences"], t) for r, t in zip(records, texts)], judge)
+    for n, (record, record_texts) in enumerate(zip(records, texts), start=1):
+        score_record(record, by_id[record["id"]], judge, record_texts, corpus, check_invalid)
         if progress and (n % 20 == 0 or n == len(records)):
             print(f"  {label} judged {n}/{len(records)} ({time.perf_counter() - started:.0f} s)", flush=True)
 

@@ -170,9 +170,11 @@ def test_judge_asks_passage_by_passage():
     from evals.answers import judge_passage_by_passage
 
     asked = []
-    sentences = [{"text": "s1", "citations": ["a", "b"]}, {"text": "s2", "citations": ["b", "a", "gone"]}]
-    judge_passage_by_passage(sentences, {"a": "A", "b": "B"}, lambda claim, passage: asked.append((passage, claim)))
-    assert asked == [("A", "s1"), ("A", "s2"), ("B", "s1"), ("B", "s2")]
+    first = [{"text": "s1", "citations": ["a", "b"]}, {"text": "s2", "citations": ["b", "a", "gone"]}]
+    second = [{"text": "s3", "citations": ["c"]}, {"text": "s1", "citations": ["x"]}]  # "x" is chunk "A" again
+    judge_passage_by_passage([(first, {"a": "A", "b": "B"}), (second, {"c": "C", "x": "A"})],
+                             lambda claim, passage: asked.append((passage, claim)))
+    assert asked == [("A", "s1"), ("A", "s2"), ("B", "s1"), ("B", "s2"), ("C", "s3")]
 
 
 def test_report_is_self_contained_and_escaped(tmp_path):
