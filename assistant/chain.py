@@ -11,7 +11,7 @@ Steps, each a named LangChain Runnable so it can be run, traced and tested on it
   cite      citations parsed, checked against the given paragraphs, attached per sentence; an answer
             with no supported sentence, or the model's NOT_IN_DOCUMENTS, is a refusal, except that
             a refusal the model was unsure of, or of a yes/no question, or a draft of bare labels,
-            quotes the closest passages
+            quotes the closest passages (if a wh-question shares a word with them)
 
 >>> assistant = Assistant(backend="extractive")
 >>> answer = assistant.ask("When does the open-ended working group hold its organizational session?")
@@ -277,11 +277,17 @@ class Assistant:
             timings["generation"] = time.perf_counter() - t - timings["retrieval"]
             hesitation = probe.probability if probe else None
 
-        def quote_closest() -> Answer:
+        def closest_or_refusal(reason: str) -> Answer:
             # The passages the model was given, verbatim, for the reader to judge: the model was unsure
             # of its refusal (see refusal_probe.py), or a yes/no question passed the relevance gate (what
-            # the closest text says answers it, even when it is "no").
+            # the closest text says answers it, even when it is "no"), or the draft only pointed at them.
             quoted = self._extractive([f for f in found if f[0] in given])
+            shown = {c for s in quoted for c in s.citations}
+            # Unless a question that is not yes/no shares no specific word with them: they are only the
+            # nearest text ("... about artificial intelligence?" -> ¶1.7 on infrastructure), so the refusal stands.
+            if not polar and not (content_words(standalone) - GENERIC_WORDS) & content_words(
+                    " ".join(p.text for p, _, _ in found if p.citation in shown)):
+                return self._refusal(question, standalone, retrieved, backend, reason, text, hesitation)
             return Answer(question, standalone, f"{prompts.CLOSEST} {render_answer(quoted)}{self._partial_note(detail)}",
                           "answer", backend, sentences=quoted, citations=self._cited(quoted), retrieved=retrieved,
                           tokens=tokens, draft=text, refusal_probability=hesitation)
@@ -291,7 +297,7 @@ class Assistant:
             # The probe weighs the first token, so it speaks only for a refusal the answer starts with.
             starts = text.lstrip(" _*\"'").upper().startswith("NOT")
             hesitant = starts and hesitation is not None and hesitation < self.settings.refusal_confidence
-            yield done(quote_closest() if polar or hesitant else
+            yield done(closest_or_refusal("model") if polar or hesitant else
                        self._refusal(question, standalone, retrieved, backend, "model", text, hesitation))
             return
         t = time.perf_counter()
@@ -301,7 +307,7 @@ class Assistant:
             # A draft of labels only ("[A/65/201 ¶note-1]") points at the passages and claims nothing
             # false: quote them rather than refuse.
             pointed = len(MARKER.sub(" ", text).split()) < 3
-            yield done(quote_closest() if polar or pointed else
+            yield done(closest_or_refusal("unsupported") if polar or pointed else
                        self._refusal(question, standalone, retrieved, backend, "unsupported", text, hesitation))
             return
         answer_text = render_answer(sentences) + self._partial_note(detail)

@@ -183,6 +183,14 @@ def test_a_draft_of_bare_labels_quotes_the_closest_text(extractive, draft, quote
         assert answer.refusal_reason == "unsupported" and "99/1" not in answer.text
 
 
+def test_a_closest_text_sharing_no_word_with_a_wh_question_is_not_quoted(extractive):
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    extractive._llms[("fake", "answer")] = FakeListChatModel(responses=["[¶1.7]"])  # noqa: SLF001
+    answer = extractive.ask("What does the resolution say about artificial intelligence?", backend="fake")
+    assert answer.refused and answer.refusal_reason == "unsupported" and answer.citations == [], answer.text
+
+
 @pytest.mark.parametrize(("question", "rewrite", "expected"), [
     # an elliptic follow-up whose rewrite brought nothing in: the previous question carries the context
     ("What about protecting one's own?", "What about protecting one's own?",
