@@ -164,6 +164,7 @@ class Assistant:
         from embeddings.retriever import ParagraphRetriever
 
         k = inputs.get("k", self.settings.top_k)
+        # Three more than k: room for the headings dropped below.
         retriever = ParagraphRetriever(searcher=self.searcher, k=k + 3, symbols=inputs.get("symbols"))
         found = [(self.corpus.get(d.metadata["symbol"], d.metadata["label"]), d.metadata["score"])
                  for d in retriever.invoke(inputs["question"])]
