@@ -286,7 +286,7 @@ class Assistant:
             shown = {c for s in quoted for c in s.citations}
             # Unless a question that is not yes/no shares no specific word with them: they are only the
             # nearest text ("... about artificial intelligence?" -> ¶1.7 on infrastructure), so the refusal stands.
-            if not polar and not (content_words(standalone) - GENERIC_WORDS) & content_words(
+            if not polar and not specific_words(standalone) & content_words(
                     " ".join(p.text for p, _, _ in found if p.citation in shown)):
                 return self._refusal(question, standalone, retrieved, backend, reason, text, hesitation)
             return Answer(question, standalone, f"{prompts.CLOSEST} {render_answer(quoted)}{self._partial_note(detail)}",
@@ -417,10 +417,15 @@ def addresses(question: str, found: list[tuple[Paragraph, float, float]]) -> boo
     if not found:
         return False
     best = max(cos for _, _, cos in found)
-    wanted = content_words(question) - GENERIC_WORDS
+    wanted = specific_words(question)
     top = set().union(*(content_words(p.text) for p, _, _ in found[:3]))
     lexical = len(wanted & top) / len(wanted) if wanted else 1.0
     return best >= STRONG_COSINE or (best >= RELEVANCE_GATE and lexical >= LEXICAL_GATE)
+
+
+def specific_words(question: str) -> set[str]:
+    """The question's content words that say what it is about (not "resolution", "paragraph", "say")."""
+    return content_words(question) - GENERIC_WORDS
 
 
 def is_heading(paragraph: Paragraph) -> bool:
