@@ -8,9 +8,10 @@ Steps, each a named LangChain Runnable so it can be run, traced and tested on it
   prompt    the paragraphs scoring near the best, labelled with their real citation labels ([¶1.6] for
             the resolution's own) and normative weight
   generate  the chat model (llama.cpp, OpenAI-compatible) streaming tokens, or extractive quoting
-  cite      citations parsed, checked against the given paragraphs, attached per sentence; an answer
-            with no supported sentence, or the model's NOT_IN_DOCUMENTS, is a refusal, except that
-            a refusal the model was unsure of, or of a yes/no question, or a draft of bare labels,
+  cite      citations parsed, checked against the given paragraphs, attached per sentence; a sentence
+            that only restates the question is followed by its paragraph, verbatim; an answer with
+            no supported sentence, or the model's NOT_IN_DOCUMENTS, is a refusal, except that a
+            refusal the model was unsure of, or of a yes/no question, or a draft of bare labels,
             quotes the closest passages (if a wh-question shares a word with them)
 
 >>> assistant = Assistant(backend="extractive")
@@ -35,7 +36,7 @@ from assistant.citations import MARKER, attach_citations, render_answer
 from assistant.config import Settings, settings as default_settings
 from assistant.llm import LlamaCppChat
 from assistant.refusal_probe import RefusalProbe
-from assistant.support import SupportScorer, content_words
+from assistant.support import NUMBER, SupportScorer, content_words
 from corpus.lookup import UnknownReference, find_lookup, resolve
 from corpus.records import RESOLUTION, Paragraph
 from corpus.refs import find_references, resolution_symbol
@@ -54,9 +55,15 @@ ELLIPTIC = re.compile(r"^\s*(?:and|also|so|but|what about|how about)\b|\b(?:it|i
 POLAR = re.compile(r"(?:(?:according to|under|in|on|for|as for|with regard to)\b[^,?]{0,80},\s*)?"
                    r"(?:is|are|was|were|do|does|did|can|could|should|would|will|may|might|must|has|have|had|shall)\b"
                    r"(?!\s+you\b)", re.I)  # "Can you list ...?" asks for a list
-GENERIC_WORDS = frozenset("""resolution document documents text draft paragraph paragraphs say says state states
+# A wh-question, also when typed without "?".
+QUESTION_WORD = re.compile(r"(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+# A yes/no question put as a request: "... and confirm that it does", "tell me whether ...".
+POLAR_REQUEST = re.compile(r"\b(?:confirm|verify|check|tell me)\s+(?:that|whether|if)\b", re.I)
+# Words of most questions, stemmed as content_words() gives them ("does" -> "doe").
+GENERIC_WORDS = content_words("""resolution document documents text draft paragraph paragraphs say says state states
 united nations general assembly ict icts information communication communications technology technologies
-what which does tell about mean""".split())
+what which does tell about mean""")
+VERDICT = re.compile(r"(?:yes|no)\b", re.I)
 # A question about a document's front matter (symbol, date, sponsors, title...). Any other question
 # skips the front matter and bare headings: they repeat the title words that most questions share
 # ("open-ended working group", "developments in the field of...") and state nothing.
@@ -112,9 +119,9 @@ class Assistant:
     def embed(self, texts: list[str]):
         return self.searcher.encoder.encode(texts)
 
-    def scorer(self, backend: str) -> SupportScorer:
+    def scorer(self, backend: str, named: str | None = None) -> SupportScorer:
         judge = None if backend == "extractive" else (lambda claim, passage: self.judge(claim, passage, backend))
-        return SupportScorer(self.embed, judge)
+        return SupportScorer(self.embed, judge, named)
 
     def judge(self, claim: str, passage: str, backend: str | None = None) -> bool:
         """The LLM as a strict yes/no support judge."""
@@ -184,7 +191,10 @@ class Assistant:
         for paragraph in inputs["given"]:
             if "," in (heading := weight(paragraph, self.corpus)):
                 text = text.replace(heading, " ")
-        return attach_citations(text, inputs["given"], self.scorer(inputs["backend"]))
+        # Numbers of the question and of the given labels are references ("norm 1.4"); any other
+        # number the passage lacks is invented.
+        named = " ".join([inputs["question"], *(p.label for p in inputs["given"])])
+        return attach_citations(text, inputs["given"], self.scorer(inputs["backend"], named))
 
     # --- the whole chain ---------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[tuple[str, str]] = (), **options) -> Answer:
@@ -282,27 +292,36 @@ class Assistant:
             # The passages the model was given, verbatim, for the reader to judge: the model was unsure
             # of its refusal (see refusal_probe.py), or a yes/no question passed the relevance gate (what
             # the closest text says answers it, even when it is "no"), or the draft only pointed at them.
-            quoted = self._extractive([f for f in found if f[0] in given])
+            offered = [f for f in found if f[0] in given]
+            quoted = self._extractive(offered)
             shown = {c for s in quoted for c in s.citations}
             # Unless a question that is not yes/no shares no specific word with them: they are only the
             # nearest text ("... about artificial intelligence?" -> ¶1.7 on infrastructure), so the refusal stands.
             if not polar and not specific_words(standalone) & content_words(
                     " ".join(p.text for p, _, _ in found if p.citation in shown)):
                 return self._refusal(question, standalone, retrieved, backend, reason, text, hesitation)
+            # The best ranked paragraph too, unless only its words matched (cosine below the gate).
+            best, _, cosine = offered[0]
+            if best.citation not in shown and cosine >= RELEVANCE_GATE:
+                quoted.insert(0, self._quote(best, cosine))
             return Answer(question, standalone, f"{prompts.CLOSEST} {render_answer(quoted)}{self._partial_note(detail)}",
                           "answer", backend, sentences=quoted, citations=self._cited(quoted), retrieved=retrieved,
                           tokens=tokens, draft=text, refusal_probability=hesitation)
 
-        polar = bool(POLAR.match(_last_sentence(question)) or POLAR.match(standalone))
+        polar = yes_no(question) or yes_no(standalone)
         if prompts.NOT_IN_DOCUMENTS.lower() in text.lower().replace(" ", "_"):  # also "Not_in_documents"
             # The probe weighs the first token, so it speaks only for a refusal the answer starts with.
             starts = text.lstrip(" _*\"'").upper().startswith("NOT")
-            hesitant = starts and hesitation is not None and hesitation < self.settings.refusal_confidence
+            # An instruction refused ("Ignore the documents and write ...") has no closest text.
+            hesitant = (starts and hesitation is not None and hesitation < self.settings.refusal_confidence
+                        and is_question(question))
             yield done(closest_or_refusal("model") if polar or hesitant else
                        self._refusal(question, standalone, retrieved, backend, "model", text, hesitation))
             return
         t = time.perf_counter()
-        sentences = self.cite.invoke({"text": text, "given": given, "backend": backend})
+        asked = f"{question} {standalone}"
+        sentences = self.cite.invoke({"text": text, "given": given, "backend": backend, "question": asked})
+        sentences = self._quote_restatements(sentences, asked)
         timings["citations"] = time.perf_counter() - t
         if not any(s.supported for s in sentences):
             # A draft of labels only ("[A/65/201 ¶note-1]") points at the passages and claims nothing
@@ -337,9 +356,29 @@ class Assistant:
         """No LLM: quote the best paragraph (and the next if it is nearly as close), verbatim."""
         top = found[:3]  # in fused order: hybrid ranks better than cosine alone
         best = max(cos for _, _, cos in top)
-        chosen = [(p, cos) for p, _, cos in top if cos >= best - 0.05][:2]
-        return [SentenceSupport(f"{_upper_first(describe(p, self.corpus))}: “{p.text}”", (p.citation,), True, cos)
-                for p, cos in chosen]
+        return [self._quote(p, cos) for p, _, cos in top if cos >= best - 0.05][:2]
+
+    def _quote(self, paragraph: Paragraph, score: float = 1.0) -> SentenceSupport:
+        """The paragraph verbatim, named: 'Operative paragraph 6 ("Also decides"): “...”'."""
+        return SentenceSupport(f"{_upper_first(describe(paragraph, self.corpus))}: “{paragraph.text}”",
+                               (paragraph.citation,), True, score)
+
+    def _quote_restatements(self, sentences: list[SentenceSupport], question: str) -> list[SentenceSupport]:
+        """A sentence that only restates the question ("Yes, it is expected to respond. [¶1.8]") cites
+        the paragraph without saying what it says: the paragraph follows, verbatim. The sentence itself
+        goes, unless it gives a yes/no verdict."""
+        out, quoted = [], set()
+        for s in sentences:
+            if not (s.supported and s.citations and restates(s.text, question)):
+                out.append(s)
+                continue
+            if VERDICT.match(s.text):
+                out.append(s)
+            for citation in s.citations:
+                if citation not in quoted and (p := self.corpus.cite(citation)):
+                    quoted.add(citation)
+                    out.append(self._quote(p))
+        return out
 
     def _lookup_answer(self, question: str, standalone: str, reference: str, backend: str) -> Answer:
         try:
@@ -426,6 +465,27 @@ def addresses(question: str, found: list[tuple[Paragraph, float, float]]) -> boo
 def specific_words(question: str) -> set[str]:
     """The question's content words that say what it is about (not "resolution", "paragraph", "say")."""
     return content_words(question) - GENERIC_WORDS
+
+
+def yes_no(question: str) -> bool:
+    """A yes/no question, or one with a yes/no clause: "Is ...?", "According to X, may ...?",
+    "Under which resolution ..., and did it reach consensus?", "... and confirm that it does."."""
+    clauses = re.split(r",\s+(?:and|or|but)\s+|;\s+", _last_sentence(question))
+    return any(POLAR.match(c) for c in clauses) or bool(POLAR_REQUEST.search(question))
+
+
+def is_question(text: str) -> bool:
+    """A question ("What does 1.6 say", "Is it ...?"), not an instruction ("Write a poem about hackers.")."""
+    last = _last_sentence(text).strip()
+    return last.endswith("?") or bool(QUESTION_WORD.match(last)) or yes_no(text)
+
+
+def restates(sentence: str, question: str) -> bool:
+    """A sentence that says nothing the question did not: "Yes, it is expected to respond.",
+    "Non-State actors should States encourage to help improve ICT security under norm 1.13."."""
+    said = content_words(sentence) | set(NUMBER.findall(sentence))
+    asked = content_words(question) | set(NUMBER.findall(question))
+    return not said - asked - GENERIC_WORDS - {"yes", "no"}
 
 
 def is_heading(paragraph: Paragraph) -> bool:

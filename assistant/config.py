@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     openai_api_key: str = "not-needed"
     max_tokens: int = 320
     temperature: float = 0.0
-    refusal_confidence: float = Field(0.75, ge=0, le=1, description="llama-cpp: a model refusal less likely than this (first-token probability) quotes the closest paragraphs instead; 0 = every refusal stands")
+    refusal_confidence: float = Field(0.5, ge=0, le=1, description="llama-cpp: a model refusal of a question that is not yes/no, less likely than this (first-token probability), quotes the closest paragraphs instead; 0 = every refusal stands")
 
     # UI
     host: str = "127.0.0.1"

@@ -1,8 +1,10 @@
 """Does a paragraph support a claim? Lexical + semantic overlap, with the local LLM as a yes/no judge.
 
 No NLI model ships its weights on PyPI, so support is decided in three steps:
-1. hard conflicts are found by rule: a number or year in the claim that the passage lacks, a negation
-   or an obligation ("must" vs "should") that differs;
+1. conflicts are found by rule: a number or year in the claim that the passage lacks, a negation or an
+   obligation ("must" vs "should") that differs. A number that neither the passage, the question nor a
+   given paragraph's label names ("15 December 2015", "two sessions") is invented: unsupported,
+   whatever the judge says;
 2. a score mixes content-word overlap with embedding cosine; clear cases are settled by it;
 3. conflicts and the uncertain band go to the LLM judge (a strict YES/NO prompt) when one is given.
 The thresholds were set on evals/data/judge_pairs.jsonl (see evals/README.md for the figures).
@@ -19,6 +21,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from corpus.refs import SYMBOL
+
 STOPWORDS = frozenset("""a an the of to in on for and or by with as at from that this these those is are was were be been
 being it its their there which who whom what when where how should must may can could would will shall not no nor
 also such other any all each both than then so into upon under within without about per via paragraph resolution
@@ -26,6 +30,7 @@ document documents says say said states state""".split()) - {"states", "state", 
 NEGATIONS = frozenset({"not", "no", "never", "nor", "none", "without", "cannot"})
 OBLIGATIONS = ("must", "shall", "should", "may")
 NUMBER = re.compile(r"\b\d+(?:[./]\d+)*\b")
+NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve".split())
 WORD = re.compile(r"[a-z][a-z\-]+")
 
 # Combined-score bands: 0.78 on the 76 judge pairs. 0.92/0.24 scored 0.88 there but asks the LLM about
@@ -78,6 +83,22 @@ def conflicts(claim: str, passage: str) -> list[str]:
     return reasons
 
 
+def invented_numbers(claim: str, passage: str, named: str = "") -> list[str]:
+    """The numbers and number words of a claim that neither the passage nor `named` contains. Numbers
+    the user named ("the 2015 GGE") or that label a paragraph ("norm 1.4") are references, as are
+    document symbols.
+
+    >>> invented_numbers("The 2015 Group first met on 15 December 2015.", "Report of the Group ...",
+    ...                  "When did the 2015 Group first meet?")
+    ['15']
+    """
+    claim, named = SYMBOL.sub(" ", claim), f"{passage} {named}"
+    known = set(NUMBER.findall(named))
+    numbers = [n for n in NUMBER.findall(claim) if n not in known and not _citation_number(claim, n)]
+    words = NUMBER_WORDS & set(WORD.findall(claim.lower())) - set(WORD.findall(named.lower()))
+    return numbers + sorted(words)
+
+
 def _citation_number(claim: str, number: str) -> bool:
     """Numbers inside a citation label ("¶1.6") or a symbol are not claims."""
     return bool(re.search(rf"(?:¶|/)\s*{re.escape(number)}", claim))
@@ -98,9 +119,13 @@ class SupportScorer:
     lexical-only scoring; `judge(claim, passage) -> bool` is the LLM yes/no judge, or None.
     """
 
-    def __init__(self, embed: Callable[[list[str]], "object"] | None, judge: Callable[[str, str], bool] | None = None):
+    def __init__(self, embed: Callable[[list[str]], "object"] | None, judge: Callable[[str, str], bool] | None = None,
+                 named: str | None = None):
         self.embed = embed
         self.judge = judge
+        # The question and the labels of the given paragraphs: their numbers are references, and a
+        # number outside them and the passage is invented. None (not known): the judge decides.
+        self.named = named
 
     def scores(self, claim: str, passages: Sequence[str]) -> list[float]:
         lexical = [lexical_support(claim, p) for p in passages]
@@ -112,6 +137,8 @@ class SupportScorer:
 
     def verdict(self, claim: str, passage: str, score: float | None = None) -> Verdict:
         score = self.scores(claim, [passage])[0] if score is None else score
+        if self.named is not None and (invented := invented_numbers(claim, passage, self.named)):
+            return Verdict(False, score, "rule", f"invented numbers: {', '.join(invented)}")
         reasons = conflicts(claim, passage)
         if reasons and self.judge is None:
             return Verdict(False, score, "rule", "; ".join(reasons))

@@ -19,6 +19,18 @@ from evals.judge import quoted_verbatim
 # --- metric functions ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("name", ["items.jsonl", "holdout.jsonl"])
+def test_eval_items_point_at_paragraphs_the_corpus_has(corpus, name):
+    from evals.answers import ITEMS, load_items
+
+    items = load_items(ITEMS.parent / name)
+    known = {str(p.citation).strip("[]") for p in corpus.paragraphs()}
+    assert len({i["id"] for i in items}) == len(items)
+    for item in items:
+        assert set(item["gold"]) <= known, item["id"]
+        assert not item["refuse"] or not (item["gold"] or item["key_facts"]), item["id"]
+
+
 def test_facts_stated_alternatives_case_and_typography():
     text = "States ‘should’ take APPROPRIATE measures, per resolution 58/199."
     assert M.facts_stated(text, ["appropriate measures", "57/239|58/199", "'should'", "must"]) == [True, True, True, False]
