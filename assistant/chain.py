@@ -36,7 +36,7 @@ from assistant.citations import MARKER, attach_citations, render_answer
 from assistant.config import Settings, settings as default_settings
 from assistant.llm import LlamaCppChat
 from assistant.refusal_probe import RefusalProbe
-from assistant.support import NUMBER, SupportScorer, content_words
+from assistant.support import SupportScorer, content_words, terms
 from corpus.lookup import UnknownReference, find_lookup, resolve
 from corpus.records import RESOLUTION, Paragraph
 from corpus.refs import find_references, resolution_symbol
@@ -298,7 +298,7 @@ class Assistant:
             # Unless a question that is not yes/no shares no specific word with them: they are only the
             # nearest text ("... about artificial intelligence?" -> ¶1.7 on infrastructure), so the refusal stands.
             if not polar and not specific_words(standalone) & content_words(
-                    " ".join(p.text for p, _, _ in found if p.citation in shown)):
+                    " ".join(p.text for p, _, _ in offered if p.citation in shown)):
                 return self._refusal(question, standalone, retrieved, backend, reason, text, hesitation)
             # The best ranked paragraph too, unless only its words matched (cosine below the gate).
             best, _, cosine = offered[0]
@@ -483,9 +483,7 @@ def is_question(text: str) -> bool:
 def restates(sentence: str, question: str) -> bool:
     """A sentence that says nothing the question did not: "Yes, it is expected to respond.",
     "Non-State actors should States encourage to help improve ICT security under norm 1.13."."""
-    said = content_words(sentence) | set(NUMBER.findall(sentence))
-    asked = content_words(question) | set(NUMBER.findall(question))
-    return not said - asked - GENERIC_WORDS - {"yes", "no"}
+    return not terms(sentence) - terms(question) - GENERIC_WORDS - {"yes", "no"}
 
 
 def is_heading(paragraph: Paragraph) -> bool:

@@ -57,12 +57,17 @@ def content_words(text: str) -> set[str]:
     return {_stem(w) for w in words if w not in STOPWORDS and len(w) > 2}
 
 
+def terms(text: str) -> set[str]:
+    """Content words, numbers and symbols ("2019", "65/201") of a text."""
+    return content_words(text) | set(NUMBER.findall(text))
+
+
 def lexical_support(claim: str, passage: str) -> float:
-    """Share of the claim's content words, numbers and symbols ("2019", "65/201") that the passage contains."""
-    claim_words = content_words(claim) | set(NUMBER.findall(claim))
-    if not claim_words:
+    """Share of the claim's terms that the passage contains."""
+    claim_terms = terms(claim)
+    if not claim_terms:
         return 0.0
-    return len(claim_words & (content_words(passage) | set(NUMBER.findall(passage)))) / len(claim_words)
+    return len(claim_terms & terms(passage)) / len(claim_terms)
 
 
 def conflicts(claim: str, passage: str) -> list[str]:

@@ -22,6 +22,15 @@ CITATION = re.compile(r"\[([^\[\]]+?) ¶([^\[\]\s]+)\]")
 
 # --- citations and support (small, no model) ---------------------------------------------------
 
+def _fake_llm(assistant, answer: str | None = None, aux: str | None = None) -> None:
+    """Backend "fake": the chat model replies `answer`, the rewrite/judge model `aux`."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    for purpose, reply in (("answer", answer), ("aux", aux)):
+        if reply is not None:
+            assistant._llms[("fake", purpose)] = FakeListChatModel(responses=[reply])  # noqa: SLF001
+
+
 def test_markers_naming_paragraphs_not_given_are_dropped(corpus):
     given = [corpus.get(RESOLUTION, "6"), corpus.get("A/70/174", "26")]
     parsed = parse_markers("The group meets in June 2019 [¶6] [A/RES/99/1 ¶3] (¶7).", given)
@@ -170,10 +179,7 @@ def test_a_short_paragraph_still_fits_when_the_word_budget_is_spent(extractive, 
     ("The Group was established pursuant to resolution 99/1. [A/70/174 ¶note-1]", False),  # a claim nothing supports
 ])
 def test_a_draft_of_bare_labels_quotes_the_closest_text(extractive, draft, quoted):
-    from langchain_core.language_models.fake_chat_models import FakeListChatModel
-
-    extractive._llms[("fake", "answer")] = FakeListChatModel(responses=[draft])  # noqa: SLF001
-    extractive._llms[("fake", "aux")] = FakeListChatModel(responses=["NO"])  # noqa: SLF001
+    _fake_llm(extractive, answer=draft, aux="NO")
     answer = extractive.ask("Pursuant to which resolution was the 2015 Group of Governmental Experts established?",
                             backend="fake")
     assert answer.refused is not quoted and answer.text.startswith(prompts.CLOSEST) is quoted, answer.text
@@ -184,9 +190,7 @@ def test_a_draft_of_bare_labels_quotes_the_closest_text(extractive, draft, quote
 
 
 def test_a_closest_text_sharing_no_word_with_a_wh_question_is_not_quoted(extractive):
-    from langchain_core.language_models.fake_chat_models import FakeListChatModel
-
-    extractive._llms[("fake", "answer")] = FakeListChatModel(responses=["[¶1.7]"])  # noqa: SLF001
+    _fake_llm(extractive, answer="[¶1.7]")
     answer = extractive.ask("What does the resolution say about artificial intelligence?", backend="fake")
     assert answer.refused and answer.refusal_reason == "unsupported" and answer.citations == [], answer.text
 
@@ -254,10 +258,7 @@ QUESTION_1_8 = ("If our critical infrastructure is hit by a cyberattack coming f
 ])
 def test_a_restatement_of_the_question_is_followed_by_the_paragraph_it_cites(extractive, corpus, question, draft,
                                                                              kept, quoted):
-    from langchain_core.language_models.fake_chat_models import FakeListChatModel
-
-    extractive._llms[("fake", "answer")] = FakeListChatModel(responses=[draft])  # noqa: SLF001
-    extractive._llms[("fake", "aux")] = FakeListChatModel(responses=["YES"])  # noqa: SLF001
+    _fake_llm(extractive, answer=draft, aux="YES")
     answer = extractive.ask(question, backend="fake")
     assert not answer.refused and (MARKER.sub("", draft).strip() in answer.text) is kept, answer.text
     if quoted:
@@ -269,9 +270,7 @@ def test_a_restatement_of_the_question_is_followed_by_the_paragraph_it_cites(ext
 def test_the_closest_text_leads_with_the_best_ranked_paragraph(extractive, corpus):
     # Cosine alone prefers 36/103 ¶1 ("Approves the Declaration..."); the hybrid ranking's first,
     # annex-PP1, is the one that answers.
-    from langchain_core.language_models.fake_chat_models import FakeListChatModel
-
-    extractive._llms[("fake", "answer")] = FakeListChatModel(responses=["NOT_IN_DOCUMENTS"])  # noqa: SLF001
+    _fake_llm(extractive, answer="NOT_IN_DOCUMENTS")
     answer = extractive.ask("According to the Declaration annexed to resolution 36/103, may a State intervene "
                             "in the affairs of another State?", backend="fake")
     assert answer.text.startswith(prompts.CLOSEST), answer.text
@@ -291,9 +290,7 @@ def test_the_closest_text_leads_with_the_best_ranked_paragraph(extractive, corpu
     ("Which norm covers supply chains?", "Which norm covers supply chains?", "Which norm covers supply chains?"),
 ])
 def test_a_follow_up_the_rewrite_did_not_resolve_keeps_the_previous_question(extractive, question, rewrite, expected):
-    from langchain_core.language_models.fake_chat_models import FakeListChatModel
-
-    extractive._llms[("fake", "aux")] = FakeListChatModel(responses=[rewrite])  # noqa: SLF001
+    _fake_llm(extractive, aux=rewrite)
     history = [("What does 1.6 say about critical infrastructure?", "States should not ... [¶1.6]")]
     assert extractive._rewrite({"question": question, "history": history, "backend": "fake"}) == expected  # noqa: SLF001
 
