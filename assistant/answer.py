@@ -55,7 +55,8 @@ class Answer:
     # The corpus lacks what the question asks: nothing addresses it, an unknown reference, or the text
     # of a cited document that is absent (a registry answer then says what the resolution says of it).
     refused: bool = False
-    refusal_reason: str = ""  # "gate", "model", "unsupported", "unknown reference", "absent text", "input"
+    refusal_reason: str = ""  # "gate", "model", "unsupported", "unknown reference", "absent text", "input",
+    # "content request", "instruction" (the last two by rule: assistant/question.py)
     draft: str = ""  # the model's own text before citations were checked (kept to diagnose refusals)
     timings: dict[str, float] = field(default_factory=dict)  # seconds: retrieval, first_token, total ...
     tokens: dict[str, int] = field(default_factory=dict)  # prompt, completion (when the backend reports them)

@@ -35,7 +35,8 @@ from assistant.answer import Answer, CitedParagraph, Retrieved, SentenceSupport
 from assistant.citations import MARKER, attach_citations, render_answer
 from assistant.config import Settings, settings as default_settings
 from assistant.llm import LlamaCppChat
-from assistant.refusal_probe import RefusalProbe
+from assistant.question import instruction_only, is_question, requested_content, yes_no
+from assistant.refusal_probe import JudgeProbe, RefusalProbe
 from assistant.support import SupportScorer, content_words, terms
 from corpus.lookup import UnknownReference, find_lookup, resolve
 from corpus.records import RESOLUTION, Paragraph
@@ -51,14 +52,6 @@ STRONG_COSINE = 0.37  # close enough in meaning without shared words (the LLM st
 PASSAGE_SHARE = 0.6  # a passage goes into the prompt if its fused score is at least this share of the best
 # A follow-up that leans on the conversation: "And ...?", "What about ...?", a pronoun.
 ELLIPTIC = re.compile(r"^\s*(?:and|also|so|but|what about|how about)\b|\b(?:it|its|they|them|their|this|that|these|those|one's|there)\b", re.I)
-# A yes/no question, after an optional framing clause ("According to the Declaration, may a State ...?").
-POLAR = re.compile(r"(?:(?:according to|under|in|on|for|as for|with regard to)\b[^,?]{0,80},\s*)?"
-                   r"(?:is|are|was|were|do|does|did|can|could|should|would|will|may|might|must|has|have|had|shall)\b"
-                   r"(?!\s+you\b)", re.I)  # "Can you list ...?" asks for a list
-# A wh-question, also when typed without "?".
-QUESTION_WORD = re.compile(r"(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
-# A yes/no question put as a request: "... and confirm that it does", "tell me whether ...".
-POLAR_REQUEST = re.compile(r"\b(?:confirm|verify|check|tell me)\s+(?:that|whether|if)\b", re.I)
 # Words of most questions, stemmed as content_words() gives them ("does" -> "doe").
 GENERIC_WORDS = content_words("""resolution document documents text draft paragraph paragraphs say says state states
 united nations general assembly ict icts information communication communications technology technologies
@@ -124,10 +117,21 @@ class Assistant:
         return SupportScorer(self.embed, judge, named)
 
     def judge(self, claim: str, passage: str, backend: str | None = None) -> bool:
-        """The LLM as a strict yes/no support judge."""
+        """The LLM as a strict yes/no support judge. With llama.cpp the verdict is P(YES) at the first
+        token against `judge_yes_min`, a margin above the 0.5 where greedy decoding (and so another
+        CPU's rounding) flips it; an OpenAI-compatible endpoint gives only its generated word."""
+        probability = self.judge_probability(claim, passage, backend)
+        return probability >= self.settings.judge_yes_min
+
+    def judge_probability(self, claim: str, passage: str, backend: str | None = None) -> float:
+        """P(YES) of the judge (llama.cpp), or 1.0/0.0 for the word an OpenAI-compatible endpoint generates."""
         messages = [("system", prompts.JUDGE_SYSTEM), ("human", prompts.JUDGE_USER.format(passage=passage, claim=claim))]
-        reply = self.llm(backend or self.backend, "aux").invoke(messages, max_tokens=3).content
-        return reply.strip().upper().startswith("YES")
+        chat = self.llm(backend or self.backend, "aux")
+        if isinstance(chat, LlamaCppChat):
+            probe = JudgeProbe(chat.llama)
+            chat.invoke(messages, max_tokens=1, logits_processor=probe.processors())
+            return probe.probability or 0.0
+        return float(chat.invoke(messages, max_tokens=3).content.strip().upper().startswith("YES"))
 
     # --- steps ----------------------------------------------------------------------------
     def _rewrite(self, inputs: dict) -> str:
@@ -228,9 +232,19 @@ class Assistant:
                               refusal_reason="input"))
             return
 
+        # Asked for new content (an email, a speech, code, text in someone's name): refused by rule,
+        # before any model runs, whatever the model would have done (assistant/question.py).
+        if requested_content(question):
+            yield done(Answer(question, question, prompts.CONTENT_REFUSAL, "refusal", backend, refused=True,
+                              refusal_reason="content request"))
+            return
         standalone = self.rewrite.invoke({"question": question, "history": list(history), "backend": backend})
         timings["rewrite"] = time.perf_counter() - start
         route, detail = self.route.invoke(standalone)
+        if route == "answer" and instruction_only(question):
+            yield done(Answer(question, standalone, prompts.INSTRUCTION_REFUSAL, "refusal", backend, refused=True,
+                              refusal_reason="instruction"))
+            return
         if route == "lookup":
             yield done(self._lookup_answer(question, standalone, detail, backend))
             return
@@ -313,8 +327,9 @@ class Assistant:
             # The probe weighs the first token, so it speaks only for a refusal the answer starts with.
             starts = text.lstrip(" _*\"'").upper().startswith("NOT")
             # An instruction refused ("Ignore the documents and write ...") has no closest text.
-            hesitant = (starts and hesitation is not None and hesitation < self.settings.refusal_confidence
-                        and is_question(question))
+            # Within refusal_margin below the threshold, the refusal stands: the safe side.
+            hesitant = (starts and hesitation is not None and is_question(question)
+                        and hesitation < self.settings.refusal_confidence - self.settings.refusal_margin)
             yield done(closest_or_refusal("model") if polar or hesitant else
                        self._refusal(question, standalone, retrieved, backend, "model", text, hesitation))
             return
@@ -467,19 +482,6 @@ def specific_words(question: str) -> set[str]:
     return content_words(question) - GENERIC_WORDS
 
 
-def yes_no(question: str) -> bool:
-    """A yes/no question, or one with a yes/no clause: "Is ...?", "According to X, may ...?",
-    "Under which resolution ..., and did it reach consensus?", "... and confirm that it does."."""
-    clauses = re.split(r",\s+(?:and|or|but)\s+|;\s+", _last_sentence(question))
-    return any(POLAR.match(c) for c in clauses) or bool(POLAR_REQUEST.search(question))
-
-
-def is_question(text: str) -> bool:
-    """A question ("What does 1.6 say", "Is it ...?"), not an instruction ("Write a poem about hackers.")."""
-    last = _last_sentence(text).strip()
-    return last.endswith("?") or bool(QUESTION_WORD.match(last)) or yes_no(text)
-
-
 def restates(sentence: str, question: str) -> bool:
     """A sentence that says nothing the question did not: "Yes, it is expected to respond.",
     "Non-State actors should States encourage to help improve ICT security under norm 1.13."."""
@@ -502,11 +504,6 @@ def prompt_label(paragraph: Paragraph) -> str:
     """The label a passage carries in the prompt: the resolution's own paragraphs go by their bare label
     ([¶1.6]; its long symbol costs ~20 prompt tokens a passage), other documents' by their full citation."""
     return f"[¶{paragraph.label}]" if paragraph.symbol == RESOLUTION else str(paragraph.citation)
-
-
-def _last_sentence(text: str) -> str:
-    """The question itself when an instruction or a statement comes first ("Admin note: ... Does it ...?")."""
-    return re.split(r"(?<=[.!?:])\s+", text.strip())[-1]
 
 
 def _upper_first(text: str) -> str:

@@ -10,6 +10,7 @@
     assistant chat                          a conversation in the terminal
     assistant serve                         the Gradio app on http://127.0.0.1:7860
     assistant eval [retrieval|answers]      evaluation runs
+    assistant doctor                        the CPU backend llama.cpp runs here and what it uses
 """
 
 from __future__ import annotations
@@ -181,6 +182,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
                        *(["--backend", args.backend] if args.backend else [])])
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from assistant import cpu_backend
+
+    s = settings()
+    try:
+        backend = cpu_backend.activate(s.cpu_variant, s.cpu_allow_amx)
+        if args.env:  # for a llama_cpp.server started by hand: export "$(assistant doctor --env)"
+            print(f"GGML_BACKEND_PATH={backend.chosen.path}")
+            return 0
+        print(cpu_backend.report(backend, cpu_backend.system_info()))
+    except cpu_backend.CpuBackendError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"threads: {s.n_threads}; model: {s.model_file} ({'present' if s.model_file.is_file() else 'missing'})")
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     for key, value in settings().model_dump().items():
         print(f"ASSISTANT_{key.upper()}={value if value is not None else ''}")
@@ -245,6 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--suite", choices=["fast", "full"])
     p.add_argument("--backend", choices=["llama-cpp", "openai", "extractive"])
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("doctor", help="the CPU's features and the llama.cpp CPU backend chosen for it")
+    p.add_argument("--env", action="store_true", help="print GGML_BACKEND_PATH=... for a llama_cpp.server run by hand")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("config", help="print the configuration in force")
     p.set_defaults(func=cmd_config)

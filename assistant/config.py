@@ -38,12 +38,16 @@ class Settings(BaseSettings):
     gguf_path: Path | None = Field(None, description="GGUF file; default: data_dir/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
     n_ctx: int = 4096
     n_threads: int = 2
+    cpu_variant: str | None = Field(None, description="llama.cpp CPU backend to load (e.g. haswell); default: the best one this CPU runs (`assistant doctor`)")
+    cpu_allow_amx: bool = Field(False, description="allow the AMX backend variant (its kernels died with SIGILL on a machine here)")
     openai_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1")
     openai_model: str = "local"
     openai_api_key: str = "not-needed"
     max_tokens: int = 320
     temperature: float = 0.0
+    judge_yes_min: float = Field(0.6, ge=0.5, le=1, description="llama-cpp: the support judge's P(YES) at or above which a sentence is supported; 0.5 is where greedy decoding flips and an AVX2 backend moved P(YES) by up to 0.056 on the judge pairs, so inside the 0.1 margin a sentence is unsupported (the safe side)")
     refusal_confidence: float = Field(0.5, ge=0, le=1, description="llama-cpp: a model refusal of a question that is not yes/no, less likely than this (first-token probability), quotes the closest paragraphs instead; 0 = every refusal stands")
+    refusal_margin: float = Field(0.05, ge=0, le=0.5, description="a refusal whose probability is within this below refusal_confidence stands (the safe side of a decision another CPU's rounding can flip)")
 
     # UI
     host: str = "127.0.0.1"

@@ -39,6 +39,10 @@ def load_llama(path: str | Path, n_ctx: int = 4096, n_threads: int = 2) -> tuple
         if key not in _CACHE:
             if not Path(key[0]).is_file():
                 raise FileNotFoundError(f"GGUF model not found: {key[0]} (run `python -m assistant.model_file`)")
+            from assistant import cpu_backend
+            from assistant.config import settings
+
+            cpu_backend.activate(settings().cpu_variant, settings().cpu_allow_amx)  # before llama.cpp loads
             from llama_cpp import Llama
 
             llm = Llama(model_path=key[0], n_ctx=key[1], n_threads=key[2], verbose=False)

@@ -45,6 +45,12 @@ Does the passage support the claim? Answer YES or NO."""
 # refusal or could not answer a yes/no question from them.
 CLOSEST = "The documents do not answer this in so many words. The closest they come:"
 
+# Refusals decided by rule (assistant/question.py), before any model runs.
+CONTENT_REFUSAL = ("I quote and explain what the documents say, paragraph by paragraph; I do not write new texts "
+                   "(emails, letters, speeches, statements, press releases, poems, code), in anyone's name or my own.")
+INSTRUCTION_REFUSAL = ("Your message asks me to change how I work, not about the documents, so I will not follow it. "
+                       "Ask about A/C.1/73/L.27/Rev.1 or the documents it cites.")
+
 REFUSAL = ("The documents in the corpus do not address this question, so I cannot answer it from them.")
 
 ABSENT_TEXT = ("Its own text is not in the corpus, so I cannot quote it. To add it: "

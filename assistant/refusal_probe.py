@@ -1,4 +1,8 @@
-"""How sure the local model is when it refuses: its first-token probability of NOT_IN_DOCUMENTS.
+"""How sure the local model is of its first word: P(NOT_IN_DOCUMENTS) when it answers, P(YES) when it judges.
+
+Both are read from the logits of the first generated token, with no generation beyond it, so a
+decision can keep a margin from the point where greedy decoding flips (where another CPU's rounding
+decides): see `JudgeProbe` and `Settings.judge_yes_min`.
 
 The 1.5B model hesitates between the refusal and an answer on questions in everyday words ("Is it OK
 for a government to hire hacker groups?", which ¶1.3 on proxies answers). On the eval items, 15 of
@@ -25,21 +29,27 @@ import numpy as np
 
 from assistant.prompts import NOT_IN_DOCUMENTS
 
-_REFUSAL_TOKENS: weakref.WeakKeyDictionary[Any, np.ndarray] = weakref.WeakKeyDictionary()
+_VOCABULARY: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
+
+
+def _vocabulary(llama: Any) -> list[str]:
+    """Every token's text, upper-cased, without leading spaces or underscores (~0.8 s for Qwen2.5's
+    151,936 tokens, once per model)."""
+    if llama not in _VOCABULARY:
+        _VOCABULARY[llama] = [llama.detokenize([t]).decode("utf-8", errors="ignore").lstrip(" _").upper()
+                              for t in range(llama.n_vocab())]
+    return _VOCABULARY[llama]
+
+
+def prefix_tokens(llama: Any, word: str, min_letters: int) -> np.ndarray:
+    """Ids of the tokens that can start `word` in any casing, at least `min_letters` long: for
+    NOT_IN_DOCUMENTS, 3 ("NOT", " Not", "_NOT_IN"; not "No" or "Noting")."""
+    return np.array([t for t, text in enumerate(_vocabulary(llama))
+                     if len(text) >= min_letters and word.startswith(text.replace(" ", "_"))], dtype=np.int64)
 
 
 def refusal_tokens(llama: Any) -> np.ndarray:
-    """Ids of the tokens that can start the refusal in any casing: "NOT", "Not", " NOT", "_Not" ...
-    (a prefix of NOT_IN_DOCUMENTS of at least 3 letters: "Noting" or "No" are not one). Found once per
-    model by scanning its vocabulary (~0.8 s for Qwen2.5's 151,936 tokens)."""
-    if llama not in _REFUSAL_TOKENS:
-        ids = []
-        for token in range(llama.n_vocab()):
-            text = llama.detokenize([token]).decode("utf-8", errors="ignore").lstrip(" _").upper()
-            if len(text) >= 3 and NOT_IN_DOCUMENTS.startswith(text.replace(" ", "_")):
-                ids.append(token)
-        _REFUSAL_TOKENS[llama] = np.array(ids, dtype=np.int64)
-    return _REFUSAL_TOKENS[llama]
+    return prefix_tokens(llama, NOT_IN_DOCUMENTS, 3)
 
 
 class RefusalProbe:
@@ -60,3 +70,21 @@ class RefusalProbe:
         from llama_cpp import LogitsProcessorList
 
         return LogitsProcessorList([self])
+
+
+class JudgeProbe:
+    """P(YES) of a YES/NO judge at its first token, among the YES and NO tokens only (so the margin is
+    over the two answers, whatever else the model considered)."""
+
+    def __init__(self, llama: Any) -> None:
+        self.yes, self.no = prefix_tokens(llama, "YES", 2), prefix_tokens(llama, "NO", 2)
+        self.probability: float | None = None
+
+    def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        if self.probability is None:
+            shifted = np.exp(scores - scores.max())
+            yes, no = float(shifted[self.yes].sum()), float(shifted[self.no].sum())
+            self.probability = yes / (yes + no) if yes + no > 0 else 0.0
+        return scores
+
+    processors = RefusalProbe.processors

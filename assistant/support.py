@@ -6,7 +6,9 @@ No NLI model ships its weights on PyPI, so support is decided in three steps:
    given paragraph's label names ("15 December 2015", "two sessions") is invented: unsupported,
    whatever the judge says;
 2. a score mixes content-word overlap with embedding cosine; clear cases are settled by it;
-3. conflicts and the uncertain band go to the LLM judge (a strict YES/NO prompt) when one is given.
+3. conflicts and the uncertain band go to the LLM judge (a strict YES/NO prompt) when one is given;
+   with llama.cpp it supports a sentence only at P(YES) >= Settings.judge_yes_min (0.6), a margin
+   above the 0.5 where another CPU's rounding can flip the generated word (`Assistant.judge`).
 The thresholds were set on evals/data/judge_pairs.jsonl (see evals/README.md for the figures).
 
 >>> scorer = SupportScorer(embed=None)

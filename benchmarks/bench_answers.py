@@ -4,15 +4,26 @@ For 10 typical questions: time to first token and total time (p50, p95), prompt 
 tokens/s through the chain, and raw llama-cpp generation on the same prompt for comparison.
 Goals (issue 4): first token < 3 s and whole answer < 12 s at p50; generation within 10% of raw.
 
-    .venv/bin/python benchmarks/bench_answers.py
+The same run is made, each in its own process, with three llama.cpp builds, and the cost of
+portability printed as ratios: the portable wheel with the backend chosen for this CPU, the portable
+wheel forced to its haswell backend (what an AVX2-only CPU runs), and the previous build
+(-DGGML_AVX512=ON, one CPU backend; built once into the wheel cache if missing, ~5 minutes; it dies
+with SIGILL on a CPU without AVX-512, so it is only ever a benchmark here).
+
+    .venv/bin/python benchmarks/bench_answers.py [--build portable|haswell|avx512]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -37,7 +48,79 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
+ROOT = Path(__file__).resolve().parent.parent
+BUILDS = {  # name -> what it is
+    "portable": "portable wheel, backend chosen for this CPU",
+    "haswell": "portable wheel, haswell backend (an AVX2-only CPU)",
+    "avx512": "previous build: -DGGML_AVX512=ON, one backend",
+}
+AVX512_CMAKE = ("-DGGML_NATIVE=OFF;-DGGML_AVX=ON;-DGGML_AVX2=ON;-DGGML_FMA=ON;-DGGML_F16C=ON;-DGGML_AVX512=ON;"
+                "-DGGML_AVX512_VNNI=ON;-DGGML_AMX_TILE=OFF;-DGGML_AMX_INT8=OFF;-DGGML_AMX_BF16=OFF")
+
+
+def avx512_site() -> Path:
+    """The previous build, unpacked into a folder to put first on PYTHONPATH (built once, cached)."""
+    import hashlib
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "unres-assistant"
+    folder = cache / f"llama-cpp-python-0.3.36-bench-avx512-{hashlib.sha256(AVX512_CMAKE.encode()).hexdigest()[:12]}"
+    site = folder / "site"
+    if not site.is_dir():
+        wheels = folder / "wheels"
+        if not list(wheels.glob("*.whl")):
+            print("building the previous AVX-512 llama-cpp-python for comparison (once, ~5 minutes) ...", flush=True)
+            subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-cache-dir",
+                            "llama-cpp-python==0.3.36", "-w", str(wheels),
+                            f"--config-settings=cmake.args={AVX512_CMAKE}"], check=True)
+        with zipfile.ZipFile(next(wheels.glob("*.whl"))) as wheel:
+            wheel.extractall(folder / "site.partial")
+        (folder / "site.partial").rename(site)
+    return site
+
+
+def compare_builds() -> None:
+    from assistant import cpu_backend
+
+    print(cpu_backend.report(cpu_backend.choose()), "\n", flush=True)
+    results = {}
+    for build, what in BUILDS.items():
+        env = {k: v for k, v in os.environ.items() if k != "GGML_BACKEND_PATH"}
+        if build == "avx512":
+            env["PYTHONPATH"] = str(avx512_site())
+        print(f"--- {build}: {what}", flush=True)
+        out = subprocess.run([sys.executable, __file__, "--build", build], env=env, cwd=ROOT,
+                             stdout=subprocess.PIPE, text=True)
+        lines = out.stdout.splitlines()
+        print("\n".join(line for line in lines if not line.startswith("{")), flush=True)
+        results[build] = json.loads(next(line for line in reversed(lines) if line.startswith("{")))
+    base = results["portable"]
+    print("\nbuild      backend    first token p50 / p95     whole answer p50 / p95    gen tok/s   first-token p50 vs portable")
+    for build, r in results.items():
+        print(f"{build:<10} {r['backend']:<10} {r['ttft_p50']:6.2f} s / {r['ttft_p95']:6.2f} s     "
+              f"{r['total_p50']:6.2f} s / {r['total_p95']:6.2f} s     {r['tps']:6.1f}      "
+              f"{r['ttft_p50'] / base['ttft_p50']:.2f}x")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", choices=list(BUILDS), help="measure in this process with this build (default: all three)")
+    args = parser.parse_args()
+    if args.build is None:
+        return compare_builds()
+    from assistant import cpu_backend
+
+    if args.build == "haswell":
+        os.environ["ASSISTANT_CPU_VARIANT"] = "haswell"
+    if args.build == "avx512":  # one backend compiled in: nothing to choose (the guard would refuse it)
+        cpu_backend.activate = lambda *a, **k: None
+        backend = "built-in"
+    else:
+        backend = cpu_backend.activate(os.environ.get("ASSISTANT_CPU_VARIANT")).chosen.name
+    figures = measure()
+    print(json.dumps({"backend": backend, **figures}))
+
+
+def measure() -> dict:
     from assistant.chain import Assistant, prompt_passages
     from assistant.config import Settings
     from assistant.llm import load_llama
@@ -91,6 +174,8 @@ def main() -> None:
     print(f"generation (chain)   {statistics.median(tps):.1f} tokens/s (chunks streamed through LangChain)")
     print(f"generation (raw)     {statistics.median(r[1] for r in raw):.1f} tokens/s; raw prompt read "
           f"{statistics.median(r[0] for r in raw):.2f} s (cold cache)")
+    return {"ttft_p50": statistics.median(ttft), "ttft_p95": pct(ttft, 0.95), "total_p50": statistics.median(total),
+            "total_p95": pct(total, 0.95), "tps": statistics.median(tps)}
 
 
 if __name__ == "__main__":

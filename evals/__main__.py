@@ -2,6 +2,7 @@
 
     python -m evals retrieval [--out PATH]
     python -m evals answers|judge|all [--suite fast|full] [--backend llama-cpp|openai|extractive] [--out DIR]
+    python -m evals stability answer --out FILE | compare FILE FILE...
 
 To add a subcommand, add its module name and one-line help to SUBCOMMANDS (and to MODULES when the
 module's name differs from the subcommand's).
@@ -18,6 +19,7 @@ SUBCOMMANDS: dict[str, str] = {
     "answers": "answer metrics: citation recall/precision, key facts, refusal, lookup, invalid citations",
     "judge": "the support judge's accuracy on the labelled judge pairs (score-only, LLM-only, combined)",
     "all": "retrieval + answers + judge in one run, one JSON and one HTML report",
+    "stability": "decisions that change with the floating-point path (thread count, CPU backend)",
 }
 MODULES: dict[str, str] = {"all": "suite"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import HumanMessage
 
+from assistant import cpu_backend
 from assistant.config import Settings
 from assistant.llm import LlamaCppChat, chat_model
 from assistant.model_file import MODEL_SIZE, N_PARTS, ModelFileError, ensure_model
@@ -203,8 +205,10 @@ def llama_server(model_path, tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "server.log"
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", "127.0.0.1",
            "--port", str(port), "--n_ctx", "2048", "--n_threads", str(Settings().n_threads)]
+    # The server loads the CPU backend this process chose (GGML_BACKEND_PATH), as `assistant doctor --env` says.
+    env = {**os.environ, "GGML_BACKEND_PATH": str(cpu_backend.activate().chosen.path)}
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 90
