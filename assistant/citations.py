@@ -25,7 +25,8 @@ MODEL_BONUS = 0.05  # score head start for the paragraph the model itself cited
 # [A/70/174 ¶26], [¶1.6], [1.6], [A/C.1/73/L.27/Rev.1 ¶1.6, ¶1.7], (¶4(a)); also "¶1.6" bare.
 MARKER = re.compile(r"[\[(]((?:[A-Z][A-Za-z0-9./()]*\s*)?¶?\s*[A-Za-z0-9.()\-]+(?:\s*[,;]\s*(?:[A-Z][A-Za-z0-9./()]*\s*)?¶?\s*[A-Za-z0-9.()\-]+)*)[\])]"
                     r"|(?<!\w)¶\s*([A-Za-z0-9.()\-]*[A-Za-z0-9)])")
-ITEM = re.compile(r"^(?:([A-Z][A-Za-z0-9./()]*?)\s*)?¶?\s*([A-Za-z0-9.()\-]+)$")
+# A symbol is parted from its label by a space or "¶", so a bare "PP3" is a label, not symbol "P" + "P3".
+ITEM = re.compile(r"^(?:([A-Z][A-Za-z0-9./()]*?)(?:\s+|\s*(?=¶)))?¶?\s*([A-Za-z0-9.()\-]+)$")
 # A passage heading echoed: 'operative paragraph 1.6 (listed under ¶1, "Welcomes")' as answers name it,
 # 'operative, listed under ¶1 "Welcomes"' as the prompt writes it.
 HEADING_ECHO = re.compile(r'\b(?:operative|preambular)(?: paragraph (?=[\w.()]*\d)[\w.()]+)?(?:,? \(?(?:listed under ¶[\w.()]+,? )?"[^"]+"\)?)?', re.I)

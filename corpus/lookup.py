@@ -33,7 +33,10 @@ ORDINAL_NUMBER = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
 LABEL = re.compile(
     r"^(?:(?P<pp>(?:PP|pp)\s*\d+)|(?P<fn>fn\s*\d+)|(?P<num>\d{1,3}(?:\.\d{1,3})*)\s*(?:\(\s*(?P<sub>[a-z]{1,2})\s*\))?"
-    r"|(?P<named>header|(?:annex-)?(?:PP\d+|\d+)|summary-\d+|note-\d+|letter-\d+|heading-\d+|gap\d+\.\d+|\d+-b\d+|annex|text-\d+))$"
+    # Every label corpus/parse.py makes, so a label it made always looks up: in an annex each body label
+    # takes the "annex-" prefix, and sub-numbers have bullets and sub-items too ("annex-1.6", "1.6-b1").
+    r"|(?P<named>header|annex|summary-\d+|note-\d+|letter-\d+|(?:annex-)?(?:PP\d+|heading-\d+|gap\d+\.\d+|text-\d+"
+    r"|\d{1,3}(?:\.\d{1,3})*(?:\([a-z]{1,2}\)|-b\d+)?)))$"
 )
 RESOLUTION_REF = re.compile(
     r"^(?:(?P<hrc>(?:human rights council|hrc)\s+)|(?:general assembly\s+|ga\s+|un\s+)?)"
@@ -116,6 +119,10 @@ def parse_reference(text: str, default_symbol: str = RESOLUTION) -> Reference | 
     for alias, symbol in ALIASES.items():
         t = re.sub(alias, symbol, t, flags=re.I)
     if m := ANNEXED.match(t):
+        # The annexing document must be a whole document, which an annexed label never is: refusing it
+        # before recursing keeps "1 of the text of 1 of the text of ..." from recursing per repeat.
+        if ANNEXED.match(m.group("doc")):
+            return None
         inner = parse_reference(m.group("doc"), default_symbol)
         label = normalize_label(m.group("label"))
         return Reference(inner.symbol, f"annex-{label}") if inner and inner.label is None and label else None

@@ -37,6 +37,9 @@ BULLET = re.compile(r"^[•●▪◦]\s*")
 GAP, EXCERPT_END = "[...]", "[excerpt ends]"
 SECTIONS = {"summary": "summary", "note by the secretary-general": "note", "letter of transmittal": "letter"}
 ANNEX = re.compile(r"^annex(?:\s+[IVX]+)?$", re.I)
+# The document's own symbol: a full stop after it ends the sentence ("... A/70/174."), and a symbol kept
+# with it would not look up, since corpus/lookup.py reads "A/70/174." as A/70/174.
+DOC_SYMBOL = re.compile(SYMBOL.pattern + r"(?<!\.)")
 
 # Multi-word openings come first so "Expressing concern" wins over "Expressing".
 PHRASES = (
@@ -252,7 +255,7 @@ def _front_matter(lines: list[str]) -> tuple[str, dict[str, str]]:
         after_agenda = after_agenda or line.startswith("Agenda item")
     text = "\n".join(merged)
     fields: dict[str, str] = {}
-    if symbol := SYMBOL.search(text):
+    if symbol := DOC_SYMBOL.search(text):
         fields["symbol"] = symbol.group(0)
     if date := re.search(DATE, text):
         fields["date"] = to_iso(date.group(0)) or ""
@@ -294,7 +297,7 @@ def parse_pdf_text(text: str, symbol: str | None = None) -> Document:
         header, fields = _front_matter([line for line, _ in body[:start]])
     else:  # a report: its heading lines become the header in label_blocks
         start, header, fields = 0, None, {}
-        if found := SYMBOL.search("\n".join(line for line, _ in body[:12])):
+        if found := DOC_SYMBOL.search("\n".join(line for line, _ in body[:12])):
             fields["symbol"] = found.group(0)
     footnotes = _footnotes(notes)
     numbers = set(footnotes)
