@@ -80,20 +80,42 @@ def answer(out: Path) -> None:
     print(f"{len(records)} answers with {settings.n_threads} threads on the {backend} backend -> {out}")
 
 
+def quality(records: list[dict[str, Any]]) -> str:
+    """Key-fact recall and refusal F1 of a run's answers, tuned and held-out items apart (no judge needed)."""
+    from evals import metrics as M
+
+    out = []
+    for label, path in (("tuned", ITEMS), ("held-out", HOLDOUT)):
+        items = {i["id"]: i for i in load_items(path)}
+        mine = [r for r in records if r["id"] in items]
+        if not mine:
+            continue
+        facts = M.key_fact_recall(M.facts_stated(r["answer"], items[r["id"]]["key_facts"]) for r in mine
+                                  if items[r["id"]]["key_facts"] and not items[r["id"]]["refuse"])
+        refusal = M.refusal_scores((bool(r["refused"]), bool(items[r["id"]]["refuse"])) for r in mine)
+        out.append(f"{label} ({len(mine)}): key facts {facts or 0:.3f}, refusal P/R/F1 {refusal['precision'] or 0:.2f}/"
+                   f"{refusal['recall'] or 0:.2f}/{refusal['f1'] or 0:.2f} (FP {refusal['fp']}, FN {refusal['fn']})")
+    return "; ".join(out)
+
+
 def compare(paths: list[Path]) -> int:
     runs = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
     name = [f"{p.stem} ({r['cpu_backend']}, {r['n_threads']} threads, {r['seconds']} s)" for p, r in zip(paths, runs)]
+    for label, run in zip(name, runs):
+        print(f"{label}: {quality(run['records'])}")
     base = {r["id"]: r for r in runs[0]["records"]}
     total = 0
     for label, run in zip(name[1:], runs[1:]):
         print(f"{name[0]} -> {label}")
         changed = 0
         for record in run["records"]:
+            if record["id"] not in base:  # a run of other items (a reference of the tuned set only)
+                continue
             diff = changes(Decision.of(base[record["id"]]), Decision.of(record))
             if diff:
                 changed += 1
                 print(f"  {record['id']}: {'; '.join(diff)}")
-        print(f"  {changed} of {len(run['records'])} items changed a decision")
+        print(f"  {changed} of {sum(r['id'] in base for r in run['records'])} items changed a decision")
         total += changed
     return 0 if total == 0 else 1
 

@@ -19,7 +19,7 @@ from evals.judge import quoted_verbatim
 # --- metric functions ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["items.jsonl", "holdout.jsonl"])
+@pytest.mark.parametrize("name", ["items.jsonl", "holdout.jsonl", "holdout2.jsonl"])
 def test_eval_items_point_at_paragraphs_the_corpus_has(corpus, name):
     from evals.answers import ITEMS, load_items
 
@@ -373,3 +373,19 @@ def test_merge_and_system_metrics_on_the_baselines_items():
     subset = merged["runs"][SUBSET_RUN]
     assert [r["id"] for r in subset["items"]] == ["q002"] and subset["metrics"]["items"] == 1
     assert subset["metrics"]["key_fact_recall"] == 0.5
+
+
+def test_stability_lists_what_changed_between_two_runs_and_nothing_else():
+    from evals.stability import Decision, changes
+
+    def record(refused=False, reason="", cited=("A ¶1",), supported=(True,), text="It says so."):
+        return {"refused": refused, "refusal_reason": reason, "route": "refusal" if refused else "answer",
+                "cited": list(cited), "sentences": [{"text": text, "citations": list(cited), "system_supported": s}
+                                                    for s in supported]}
+
+    same = Decision.of(record())
+    assert changes(same, Decision.of(record(text="Other words, same paragraph."))) == []
+    assert changes(same, Decision.of(record(refused=True, reason="model", cited=(), supported=())))[0] == \
+        "refusal: answered -> model"
+    assert any(c.startswith("supported:") for c in changes(same, Decision.of(record(supported=(False,)))))
+    assert any(c.startswith("cited:") for c in changes(same, Decision.of(record(cited=("A ¶2",)))))
