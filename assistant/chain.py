@@ -1,6 +1,8 @@
 """The retrieval chain: a question in plain words -> an answer whose every sentence cites its paragraph.
 
 Steps, each a named LangChain Runnable so it can be run, traced and tested on its own:
+  rules     a request for new text (an email, a speech, code, text in someone's name) or a message that
+            only tries to change the rules is refused before any model runs (assistant/question.py)
   rewrite   follow-up -> stand-alone question, from the chat history
   route     citation lookup ("what does 1.6 say") / registry (a cited text that is absent) / answer
   retrieve  hybrid search (front matter and bare headings only for a question about them); a relevance
@@ -35,8 +37,9 @@ from assistant.answer import Answer, CitedParagraph, Retrieved, SentenceSupport
 from assistant.citations import MARKER, attach_citations, render_answer
 from assistant.config import Settings, settings as default_settings
 from assistant.llm import LlamaCppChat
-from assistant.question import instruction_only, is_question, requested_content, yes_no
+from assistant.question import instruction_only, is_question, may_lean_on_conversation, requested_content, yes_no
 from assistant.refusal_probe import JudgeProbe, RefusalProbe
+from assistant.scope import question_scope
 from assistant.support import SupportScorer, content_words, terms
 from corpus.lookup import UnknownReference, find_lookup, resolve
 from corpus.records import RESOLUTION, Paragraph
@@ -50,8 +53,6 @@ RELEVANCE_GATE = 0.30  # minimum cosine of the best paragraph
 LEXICAL_GATE = 0.20  # share of the question's specific words found in the top paragraphs
 STRONG_COSINE = 0.37  # close enough in meaning without shared words (the LLM still decides)
 PASSAGE_SHARE = 0.6  # a passage goes into the prompt if its fused score is at least this share of the best
-# A follow-up that leans on the conversation: "And ...?", "What about ...?", a pronoun.
-ELLIPTIC = re.compile(r"^\s*(?:and|also|so|but|what about|how about)\b|\b(?:it|its|they|them|their|this|that|these|those|one's|there)\b", re.I)
 # Words of most questions, stemmed as content_words() gives them ("does" -> "doe").
 GENERIC_WORDS = content_words("""resolution document documents text draft paragraph paragraphs say says state states
 united nations general assembly ict icts information communication communications technology technologies
@@ -62,6 +63,9 @@ VERDICT = re.compile(r"(?:yes|no)\b", re.I)
 # ("open-ended working group", "developments in the field of...") and state nothing.
 FRONT_MATTER = re.compile(r"\b(?:title[sd]?|sponsor\w*|co-?sponsor\w*|submitt\w*|tabled|introduc\w*|circulated|distribut\w*"
                          r"|agenda|committee|session|symbol|dated?|language\w*|original|front matter|header|heading)\b", re.I)
+# A question about the document's own front matter, which its header answers (see _retrieve).
+HEADER_QUESTION = re.compile(r"\b(?:sponsor\w*|co-?sponsor\w*|submitt\w*|tabled|title[sd]?|symbol|agenda item|"
+                             r"original language|which committee)\b", re.I)
 RESOLUTION_NUMBER = re.compile(r"\b(?:(Human Rights Council|HRC)\s+)?resolution\s+(\d{1,3}/\d{1,4})\b", re.I)
 
 
@@ -154,7 +158,7 @@ class Assistant:
         # An elliptic follow-up whose rewrite brings in no word of the earlier turns was not resolved
         # ("What about protecting one's own?" came back unchanged).
         earlier = content_words(" ".join(f"{q} {a}" for q, a in history[-3:]))
-        unresolved = ELLIPTIC.search(question) and not (content_words(rewritten) - content_words(question)) & earlier
+        unresolved = may_lean_on_conversation(question) and not (content_words(rewritten) - content_words(question)) & earlier
         return with_previous if unresolved or not 3 < len(rewritten) < 400 else rewritten
 
     def _route(self, question: str) -> tuple[str, object]:
@@ -183,6 +187,13 @@ class Assistant:
         if not FRONT_MATTER.search(inputs["question"]):
             found = [(p, score) for p, score in found if not is_heading(p)] or found
         found = found[:k]
+        if HEADER_QUESTION.search(inputs["question"]) and inputs.get("symbols"):
+            # Who submitted the document, its title, symbol, agenda item: its own front matter says,
+            # without those words ("Algeria, Angola, ...: revised draft resolution"), so it goes first.
+            headers = [h for s in inputs["symbols"] if (h := self.corpus.get(s, "header"))]
+            best = found[0][1] if found else 1.0
+            found = [(h, best) for h in headers] + [(p, score) for p, score in found if p not in headers]
+            found = found[:k]
         if not found:
             return []
         vectors = self.embed([inputs["question"], *[p.text for p, _ in found]])
@@ -253,7 +264,8 @@ class Assistant:
             return
 
         t = time.perf_counter()
-        scope = symbols or None
+        # The documents the question is about (assistant/scope.py), unless the user chose them.
+        scope = list(symbols or (self.settings.scope and question_scope(question, self.corpus, history)) or []) or None
         query = standalone
         if history and len(question.split()) < 10 and backend != "extractive":
             # A short follow-up whose rewrite missed the referent still finds it through the last question.
@@ -467,9 +479,12 @@ class Assistant:
 
 
 def addresses(question: str, found: list[tuple[Paragraph, float, float]]) -> bool:
-    """The relevance gate: does anything retrieved address the question? (see the constants)"""
+    """The relevance gate: does anything retrieved address the question? (see the constants) A question
+    about a document's front matter is addressed by that front matter."""
     if not found:
         return False
+    if HEADER_QUESTION.search(question) and found[0][0].kind == "header":
+        return True
     best = max(cos for _, _, cos in found)
     wanted = specific_words(question)
     top = set().union(*(content_words(p.text) for p, _, _ in found[:3]))

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded store in data_dir")
     chroma_port: int = 8000
     collection: str = "paragraphs"
+    scope: bool = Field(True, description="restrict retrieval to the documents a question is about (assistant/scope.py: 'this draft', a named symbol or report, a follow-up's previous question)")
     top_k: int = Field(5, ge=1, le=50, description="paragraphs retrieved; those scoring at least 0.6 of the best go into the prompt")
     prompt_words: int = Field(110, ge=60, description="word budget of the passages in the prompt (prompt reading is the slow part on CPU)")
 

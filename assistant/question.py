@@ -1,5 +1,6 @@
 """What kind of message a user sent, told by rule (the grammar lives here, once): a yes/no question, a
-question at all, a request for new content, an instruction that tries to change the assistant's rules.
+question at all, a follow-up, a request for new content, an instruction that tries to change the
+assistant's rules.
 
 The two refusal rules are decided here, before any model runs, so that they do not depend on the
 model's refusal probability, and so not on the CPU or the thread count (a floating-point path that
@@ -35,6 +36,11 @@ QUESTION_WORD = re.compile(r"(?:what|which|who|whom|whose|when|where|why|how)\b"
 # A yes/no question put as a request: "... and confirm that it does", "tell me whether ...".
 POLAR_REQUEST = re.compile(r"\b(?:confirm|verify|check|tell me)\s+(?:that|whether|if)\b", re.I)
 
+# Words that may lean on the conversation: a connective first ("And ...?", "What about ...?"), a pronoun.
+CONNECTIVE = re.compile(r"^\s*(?:and|also|so|but|what about|how about)\b", re.I)
+PRONOUN = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|one's|there)\b", re.I)
+SHORT_FOLLOW_UP = 8  # words: "When does it first meet?"; "Which body is to hold its session in June 2019?" stands alone
+
 # New content: a verb of writing, in the imperative (at a sentence's or clause's start, or after
 # "and", "then", "please", "can you", "want you to", "help me"), then within a few words a kind of text.
 _LEAD = r"(?:^|[.!?;:,]\s*|\b(?:and|then|now|please|you|me)\s+(?:to\s+)?)"
@@ -68,6 +74,17 @@ def is_question(text: str) -> bool:
     """A question ("What does 1.6 say", "Is it ...?"), not an instruction ("Write a poem about hackers.")."""
     last = last_sentence(text).strip()
     return last.endswith("?") or bool(QUESTION_WORD.match(last)) or yes_no(text)
+
+
+def may_lean_on_conversation(text: str) -> bool:
+    """A connective or a pronoun that may point at an earlier turn (the rewrite checks it resolved)."""
+    return bool(CONNECTIVE.search(text) or PRONOUN.search(text))
+
+
+def is_follow_up(text: str) -> bool:
+    """A message that continues the conversation: it starts with a connective ("And when?", "What about
+    its mandate?"), or is short and has a pronoun ("When does it first meet?")."""
+    return bool(CONNECTIVE.search(text)) or (len(text.split()) <= SHORT_FOLLOW_UP and bool(PRONOUN.search(text)))
 
 
 def asks_a_question(text: str) -> bool:

@@ -237,7 +237,9 @@ def test_a_draft_of_bare_labels_quotes_the_closest_text(extractive, draft, quote
 
 def test_a_closest_text_sharing_no_word_with_a_wh_question_is_not_quoted(extractive):
     _fake_llm(extractive, answer="[¶1.7]")
-    answer = extractive.ask("What does the resolution say about artificial intelligence?", backend="fake")
+    # Over every document (as the app's "Search only in" can ask), so that the gate lets it through.
+    answer = extractive.ask("What does the resolution say about artificial intelligence?", backend="fake",
+                            symbols=list(extractive.corpus.documents))
     assert answer.refused and answer.refusal_reason == "unsupported" and answer.citations == [], answer.text
 
 
