@@ -63,7 +63,7 @@ VERDICT = re.compile(r"(?:yes|no)\b", re.I)
 # ("open-ended working group", "developments in the field of...") and state nothing.
 FRONT_MATTER = re.compile(r"\b(?:title[sd]?|sponsor\w*|co-?sponsor\w*|submitt\w*|tabled|introduc\w*|circulated|distribut\w*"
                          r"|agenda|committee|session|symbol|dated?|language\w*|original|front matter|header|heading)\b", re.I)
-# A question about the document's own front matter, which its header answers (see _retrieve).
+# A question about the document's own front matter, which its header answers, quoted (see stream).
 HEADER_QUESTION = re.compile(r"\b(?:sponsor\w*|co-?sponsor\w*|submitt\w*|tabled|title[sd]?|symbol|agenda item|"
                              r"original language|which committee)\b", re.I)
 RESOLUTION_NUMBER = re.compile(r"\b(?:(Human Rights Council|HRC)\s+)?resolution\s+(\d{1,3}/\d{1,4})\b", re.I)
@@ -187,13 +187,6 @@ class Assistant:
         if not FRONT_MATTER.search(inputs["question"]):
             found = [(p, score) for p, score in found if not is_heading(p)] or found
         found = found[:k]
-        if HEADER_QUESTION.search(inputs["question"]) and inputs.get("symbols"):
-            # Who submitted the document, its title, symbol, agenda item: its own front matter says,
-            # without those words ("Algeria, Angola, ...: revised draft resolution"), so it goes first.
-            headers = [h for s in inputs["symbols"] if (h := self.corpus.get(s, "header"))]
-            best = found[0][1] if found else 1.0
-            found = [(h, best) for h in headers] + [(p, score) for p, score in found if p not in headers]
-            found = found[:k]
         if not found:
             return []
         vectors = self.embed([inputs["question"], *[p.text for p, _ in found]])
@@ -266,6 +259,11 @@ class Assistant:
         t = time.perf_counter()
         # The documents the question is about (assistant/scope.py), unless the user chose them.
         scope = list(symbols or (self.settings.scope and question_scope(question, self.corpus, history)) or []) or None
+        if scope and len(scope) == 1 and HEADER_QUESTION.search(question):
+            # Who submitted the document, its title, symbol, agenda item: its front matter says, verbatim
+            # (the small model, given it in a prompt, answered "sponsored by the General Assembly").
+            yield done(self._lookup_answer(question, standalone, f"{scope[0]} ¶header", backend))
+            return
         query = standalone
         if history and len(question.split()) < 10 and backend != "extractive":
             # A short follow-up whose rewrite missed the referent still finds it through the last question.
@@ -479,12 +477,9 @@ class Assistant:
 
 
 def addresses(question: str, found: list[tuple[Paragraph, float, float]]) -> bool:
-    """The relevance gate: does anything retrieved address the question? (see the constants) A question
-    about a document's front matter is addressed by that front matter."""
+    """The relevance gate: does anything retrieved address the question? (see the constants)"""
     if not found:
         return False
-    if HEADER_QUESTION.search(question) and found[0][0].kind == "header":
-        return True
     best = max(cos for _, _, cos in found)
     wanted = specific_words(question)
     top = set().union(*(content_words(p.text) for p, _, _ in found[:3]))
