@@ -41,11 +41,18 @@ def _vocabulary(llama: Any) -> list[str]:
     return _VOCABULARY[llama]
 
 
+_PREFIXES: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], np.ndarray]] = weakref.WeakKeyDictionary()
+
+
 def prefix_tokens(llama: Any, word: str, min_letters: int) -> np.ndarray:
     """Ids of the tokens that can start `word` in any casing, at least `min_letters` long: for
-    NOT_IN_DOCUMENTS, 3 ("NOT", " Not", "_NOT_IN"; not "No" or "Noting")."""
-    return np.array([t for t, text in enumerate(_vocabulary(llama))
-                     if len(text) >= min_letters and word.startswith(text.replace(" ", "_"))], dtype=np.int64)
+    NOT_IN_DOCUMENTS, 3 ("NOT", " Not", "_NOT_IN"; not "No" or "Noting"). Found once per model."""
+    found = _PREFIXES.setdefault(llama, {})
+    if (word, min_letters) not in found:
+        found[word, min_letters] = np.array(
+            [t for t, text in enumerate(_vocabulary(llama))
+             if len(text) >= min_letters and word.startswith(text.replace(" ", "_"))], dtype=np.int64)
+    return found[word, min_letters]
 
 
 def refusal_tokens(llama: Any) -> np.ndarray:

@@ -18,7 +18,7 @@ from assistant import cpu_backend
 from assistant.config import Settings
 from assistant.llm import LlamaCppChat, chat_model
 from assistant.model_file import MODEL_SIZE, N_PARTS, ModelFileError, ensure_model
-from assistant.refusal_probe import RefusalProbe, refusal_tokens
+from assistant.refusal_probe import JudgeProbe, RefusalProbe, refusal_tokens
 
 QUESTION = (
     "Passage: The working group holds its organizational session in June 2019.\n"
@@ -156,6 +156,19 @@ def test_refusal_probe_reads_the_first_token_and_changes_nothing():
     assert probe.probability == pytest.approx(0.2 + 0.1 + 0.05 + 0.02)
     probe(np.array([1, 2, 3]), np.log(np.full(10, 0.1)))  # later tokens do not count
     assert probe.probability == pytest.approx(0.37)
+
+
+def test_judge_probe_weighs_yes_against_no_only():
+    import numpy as np
+
+    class Judge(_Vocabulary):
+        TOKENS = ["YES", " Yes", "yes", "NO", " No", "Not", "The", "Y"]
+
+    probe = JudgeProbe(Judge())
+    # YES-like 0.3, NO-like 0.08 ("Not" and "Y" are neither); P(YES) among the two answers only.
+    first = np.log(np.array([0.2, 0.05, 0.05, 0.05, 0.03, 0.02, 0.5, 0.1]))
+    assert np.array_equal(probe(np.array([1]), first.copy()), first)
+    assert probe.probability == pytest.approx(0.3 / (0.3 + 0.08))
 
 
 def _settings(model_path: Path, **kw) -> Settings:
