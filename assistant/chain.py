@@ -5,8 +5,10 @@ Steps, each a named LangChain Runnable so it can be run, traced and tested on it
             only tries to change the rules is refused before any model runs (assistant/question.py)
   rewrite   follow-up -> stand-alone question, from the chat history
   route     citation lookup ("what does 1.6 say") / registry (a cited text that is absent) / answer
-  retrieve  hybrid search (front matter and bare headings only for a question about them); a relevance
-            gate refuses when nothing retrieved addresses the question
+  retrieve  hybrid search within the documents the question is about (assistant/scope.py; front matter
+            and bare headings only for a question about them; a front-matter question about one
+            document quotes its header); a relevance gate refuses when nothing retrieved addresses
+            the question
   prompt    the paragraphs scoring near the best, labelled with their real citation labels ([¶1.6] for
             the resolution's own) and normative weight
   generate  the chat model (llama.cpp, OpenAI-compatible) streaming tokens, or extractive quoting
@@ -258,7 +260,8 @@ class Assistant:
 
         t = time.perf_counter()
         # The documents the question is about (assistant/scope.py), unless the user chose them.
-        scope = list(symbols or (self.settings.scope and question_scope(question, self.corpus, history)) or []) or None
+        scope = symbols or (question_scope(question, self.corpus, history) if self.settings.scope else None)
+        scope = list(scope) if scope else None
         if scope and len(scope) == 1 and HEADER_QUESTION.search(question):
             # Who submitted the document, its title, symbol, agenda item: its front matter says, verbatim
             # (the small model, given it in a prompt, answered "sponsored by the General Assembly").

@@ -86,10 +86,10 @@ def score(path: Path) -> int:
         _ctypes.dlclose(lib._handle)
 
 
-def _load_base() -> None:
-    """ggml's base library, which every variant links by soname: found in llama_cpp's lib/ (no ISA flags)."""
-    base = backend_dir().parent / "llama_cpp" / "lib" / "libggml-base.so"
-    for candidate in (base, backend_dir() / "libggml-base.so"):
+def _load_base(directory: Path) -> None:
+    """ggml's base library, which every variant links by soname: beside the variants or in llama_cpp's
+    lib/ (compiled without ISA flags)."""
+    for candidate in (directory / "libggml-base.so", directory.parent / "llama_cpp" / "lib" / "libggml-base.so"):
         if candidate.exists():
             ctypes.CDLL(str(candidate), mode=os.RTLD_NOW | os.RTLD_GLOBAL)
             return
@@ -115,7 +115,7 @@ def choose(directory: Path | None = None, allow_amx: bool = False) -> CpuBackend
             f"{directory} has no CPU backend variants ({PREFIX}<variant>{SUFFIX})"
             + (f"; its single {monolithic.name} was compiled for one CPU and may not run on this one" if monolithic.exists() else "")
             + ": reinstall llama-cpp-python with `make setup` (a portable build)")
-    _load_base()
+    _load_base(directory)
     variants = tuple(Variant(variant_name(p), p, score(p)) for p in paths)
     return CpuBackend(best(variants, allow_amx), variants, cpu_flags())
 

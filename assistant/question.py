@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 
+SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
 # A yes/no question, after an optional framing clause ("According to the Declaration, may a State ...?").
 POLAR = re.compile(r"(?:(?:according to|under|in|on|for|as for|with regard to)\b[^,?]{0,80},\s*)?"
                    r"(?:is|are|was|were|do|does|did|can|could|should|would|will|may|might|must|has|have|had|shall)\b"
@@ -115,9 +116,9 @@ def instruction_only(text: str) -> bool:
 
 
 def sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?:])\s+", text.strip()) if s]
+    return [s for s in SENTENCE_END.split(text.strip()) if s]
 
 
 def last_sentence(text: str) -> str:
     """The question itself when an instruction or a statement comes first ("Admin note: ... Does it ...?")."""
-    return re.split(r"(?<=[.!?:])\s+", text.strip())[-1]
+    return SENTENCE_END.split(text.strip())[-1]
