@@ -345,7 +345,7 @@ def test_a_follow_up_the_rewrite_did_not_resolve_keeps_the_previous_question(ext
 
 def test_cli_ask_json(tmp_path, data_dir):
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir)}
-    result = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "--json", "--backend", "extractive",
+    result = subprocess.run([sys.executable, "-m", "cli", "ask", "--json", "--backend", "extractive",
                              "Which resolution on critical information infrastructures should States take into account?"],
                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     payload = json.loads(result.stdout)

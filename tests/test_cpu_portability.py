@@ -76,13 +76,13 @@ def test_a_wheel_built_for_one_cpu_is_refused_with_a_clear_error(tmp_path):
 
 
 def test_doctor_names_the_backend_and_the_instructions_it_uses():
-    out = subprocess.run([sys.executable, "-m", "assistant.cli", "doctor"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "cli", "doctor"], capture_output=True, text=True,
                          timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     chosen = cpu_backend.choose().chosen.name
     assert f"llama.cpp CPU backend: {chosen}" in out.stdout
     assert re.search(r"instructions the backend uses: .*\bAVX2\b", out.stdout), out.stdout
-    env = subprocess.run([sys.executable, "-m", "assistant.cli", "doctor", "--env"], capture_output=True, text=True,
+    env = subprocess.run([sys.executable, "-m", "cli", "doctor", "--env"], capture_output=True, text=True,
                          timeout=60, cwd=ROOT)
     assert env.stdout.strip() == f"GGML_BACKEND_PATH={cpu_backend.choose().chosen.path}"
 

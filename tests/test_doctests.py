@@ -17,7 +17,7 @@ OWN_PROCESS = {"assistant.chain"}
 
 
 def _modules() -> list[str]:
-    names = []
+    names = ["cli"]  # the composition root, a module of its own
     for package in PACKAGES:
         path = importlib.import_module(package).__path__
         names += [f"{package}.{m.name}" for m in pkgutil.iter_modules(path) if m.name != "__main__"]

@@ -201,7 +201,7 @@ def test_missing_file_is_refused(tmp_path):
 
 def _cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir)}
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=120)
 
 
@@ -215,7 +215,7 @@ def test_cli_lookup_prints_the_paragraph_verbatim_and_fast(tmp_path):
     assert load_corpus().get("A/C.1/73/L.27/Rev.1", "1.6").text in result.stdout
     print(f"assistant lookup 1.6: {elapsed:.2f} s")  # measured, reported in bench, not asserted
     # Nothing heavy was imported on the way.
-    probe = subprocess.run([sys.executable, "-c", "import sys, assistant.cli as c; c.main(['lookup', '1.6']);"
+    probe = subprocess.run([sys.executable, "-c", "import sys, cli as c; c.main(['lookup', '1.6']);"
                             "print(sorted(m for m in ('torch','chromadb','gradio','llama_cpp','sentence_transformers') if m in sys.modules))"],
                            capture_output=True, text=True, cwd=ROOT, env={**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path)})
     assert probe.stdout.strip().endswith("[]"), probe.stdout

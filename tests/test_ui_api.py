@@ -223,7 +223,7 @@ def llm_server(tmp_path_factory):
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(log.parent), "ASSISTANT_GGUF_PATH": str(Settings().model_file),
            "ASSISTANT_BACKEND": "llama-cpp", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], cwd=ROOT,
                                    env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     server = type("Server", (), {"url": url, "process": process, "log": log})()

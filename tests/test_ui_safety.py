@@ -195,7 +195,7 @@ def test_serve_rejects_bad_auth_options(auth, no_auth, message, capsys):
 
 
 def test_cli_serve_exits_2_on_0_0_0_0():
-    run = subprocess.run([sys.executable, "-m", "assistant.cli", "serve", "--host", "0.0.0.0"], cwd=ROOT,
+    run = subprocess.run([sys.executable, "-m", "cli", "serve", "--host", "0.0.0.0"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "refusing to serve on 0.0.0.0" in run.stderr
 
