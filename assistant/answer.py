@@ -1,13 +1,42 @@
-"""The answer record every front end shows: text, per-sentence support, citations, timings."""
+"""The answer record every front end shows, and the parts it is made of.
+
+One field, one meaning: `kind` says what the answer is, `refusal` why it is not an answer (or None),
+`rule` which rule of the fallback policy decided it (assistant/rules.py), `related` the closest text
+offered beside a refusal (never counted as an answer), `notes` what the reader should know besides
+the answer (a partial document), kept apart from `text`.
+
+>>> answer = Answer("Who chairs it?", "Who chairs it?", "", AnswerKind.REFUSAL, "extractive",
+...                 refusal=RefusalReason.GATE)
+>>> answer.refused, answer.kind.value
+(True, 'refusal')
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from enum import StrEnum
 
 from corpus.records import Citation
 
-Route = Literal["lookup", "registry", "answer", "refusal"]
+
+class AnswerKind(StrEnum):
+    LOOKUP = "lookup"  # a paragraph the user asked to see, verbatim
+    REGISTRY = "registry"  # what the corpus knows of a cited document (its text may be absent)
+    ANSWER = "answer"  # sentences checked against their paragraphs
+    REFUSAL = "refusal"  # the documents do not answer it (see RefusalReason)
+
+
+class RefusalReason(StrEnum):
+    INPUT = "input"  # empty or too long
+    CONTENT_REQUEST = "content request"  # asked to write new text (assistant/question.py)
+    INSTRUCTION = "instruction"  # only tried to change the rules (assistant/question.py)
+    UNKNOWN_REFERENCE = "unknown reference"  # a lookup of a paragraph that does not exist
+    ABSENT_TEXT = "absent text"  # a cited document whose text the corpus lacks
+    GATE = "gate"  # nothing retrieved addresses the question (assistant/assess.py)
+    NOT_ANSWERED = "not answered"  # no given passage answers it, by the answerability check
+    MODEL = "model"  # the model replied NOT_IN_DOCUMENTS
+    UNSUPPORTED = "unsupported"  # no sentence of the draft is supported by its paragraphs
+    MODEL_ERROR = "model error"  # the LLM failed and nothing could be quoted
 
 
 @dataclass(frozen=True)
@@ -40,6 +69,7 @@ class CitedParagraph:
     kind_name: str
     page: int | None
     sentence: str | None = None
+    same_wording: tuple[Citation, ...] = ()  # other paragraphs with the same or near whole wording
 
 
 @dataclass
@@ -47,17 +77,21 @@ class Answer:
     question: str
     standalone_question: str
     text: str
-    route: Route
+    kind: AnswerKind
     backend: str
     sentences: list[SentenceSupport] = field(default_factory=list)
     citations: list[CitedParagraph] = field(default_factory=list)
     retrieved: list[Retrieved] = field(default_factory=list)
-    # The corpus lacks what the question asks: nothing addresses it, an unknown reference, or the text
-    # of a cited document that is absent (a registry answer then says what the resolution says of it).
-    refused: bool = False
-    refusal_reason: str = ""  # "gate", "model", "unsupported", "unknown reference", "absent text", "input",
-    # "content request", "instruction" (the last two by rule: assistant/question.py)
+    refusal: RefusalReason | None = None
+    rule: str = ""  # the rule of assistant/rules.py that decided the answer
+    related: list[SentenceSupport] = field(default_factory=list)  # closest text shown with a refusal
+    notes: list[str] = field(default_factory=list)  # e.g. the corpus holds only part of a document
     draft: str = ""  # the model's own text before citations were checked (kept to diagnose refusals)
     timings: dict[str, float] = field(default_factory=dict)  # seconds: retrieval, first_token, total ...
     tokens: dict[str, int] = field(default_factory=dict)  # prompt, completion (when the backend reports them)
     refusal_probability: float | None = None  # llama-cpp: the model's first-token probability of refusing
+    answerable_probability: float | None = None  # llama-cpp: the answerability check's P(YES), when it ran
+
+    @property
+    def refused(self) -> bool:
+        return self.refusal is not None

@@ -1,22 +1,21 @@
-"""The retrieval chain: a question in plain words -> an answer whose every sentence cites its paragraph.
+"""The answer pipeline: a question in plain words -> an answer whose every sentence cites its paragraph.
 
-Steps, each a named LangChain Runnable so it can be run, traced and tested on its own:
-  rules     a request for new text (an email, a speech, code, text in someone's name) or a message that
-            only tries to change the rules is refused before any model runs (assistant/question.py)
-  rewrite   follow-up -> stand-alone question, from the chat history
-  route     citation lookup ("what does 1.6 say") / registry (a cited text that is absent) / answer
-  retrieve  hybrid search within the documents the question is about (assistant/scope.py; front matter
-            and bare headings only for a question about them; a front-matter question about one
-            document quotes its header); a relevance gate refuses when nothing retrieved addresses
-            the question
-  prompt    the paragraphs scoring near the best, labelled with their real citation labels ([¶1.6] for
-            the resolution's own) and normative weight
-  generate  the chat model (llama.cpp, OpenAI-compatible) streaming tokens, or extractive quoting
-  cite      citations parsed, checked against the given paragraphs, attached per sentence; a sentence
-            that only restates the question is followed by its paragraph, verbatim; an answer with
-            no supported sentence, or the model's NOT_IN_DOCUMENTS, is a refusal, except that a
-            refusal the model was unsure of, or of a yes/no question, or a draft of bare labels,
-            quotes the closest passages (if a wh-question shares a word with them)
+One pass through typed stages (records in assistant/stages.py), each a method with its own tests;
+`stream()` only drives them, and the rules that change what a stage does are named in assistant/rules.py:
+
+  read      what the question is: yes/no, follow-up, display request, scope ... (assistant/features.py),
+            after a follow-up is rewritten to stand alone
+  route     refused by rule (content request, instruction only) / lookup (a display request, or a
+            header question about one document) / registry (a cited text that is absent) / answer
+  retrieve  hybrid search within the documents the question is about -> [Found]
+  assess    the relevance gate: does anything retrieved address the question? (assistant/assess.py)
+  generate  the chat model (llama.cpp, OpenAI-compatible) streaming tokens -> Draft; or, with no model,
+            the extractive answer (the best paragraphs, verbatim)
+  verify    citations parsed, checked against the given paragraphs, attached per sentence
+            (assistant/citations.py, assistant/support.py)
+  decide    answer, or refusal (the model's, no supported sentence, the answerability check), a refusal
+            showing the closest passages as related text, never as an answer
+  render    the Answer record (assistant/answer.py), with the rule that decided it
 
 >>> assistant = Assistant(backend="extractive")
 >>> answer = assistant.ask("When does the open-ended working group hold its organizational session?")
@@ -28,47 +27,49 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+import unicodedata
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import replace
 
 from langchain_core.prompts import ChatPromptTemplate
-from langchain_core.runnables import RunnableLambda
 
 from assistant import prompts
-from assistant.answer import Answer, CitedParagraph, Retrieved, SentenceSupport
-from assistant.citations import MARKER, attach_citations, render_answer
+from assistant.answer import Answer, AnswerKind, RefusalReason, Retrieved, SentenceSupport
+from assistant.assess import GENERIC_WORDS, addresses
+from assistant.citations import attach_citations, render_answer
 from assistant.config import Settings, settings as default_settings
+from assistant.context import passages_text, prompt_passages
+from assistant.features import QuestionFeatures, read_question
 from assistant.llm import LlamaCppChat
-from assistant.question import instruction_only, is_question, may_lean_on_conversation, requested_content, yes_no
-from assistant.refusal_probe import JudgeProbe, RefusalProbe
-from assistant.scope import question_scope
+from assistant.question import may_lean_on_conversation
+from assistant.quotes import cited, extractive, lookup_answer, partial_notes, quote, registry_answer, same_wording_notes
+from assistant.refusal_probe import JudgeProbe, RefusalBan, RefusalProbe
+from assistant.stages import Draft, Found, Route, RouteKind
 from assistant.support import SupportScorer, content_words, terms
 from corpus.lookup import UnknownReference, find_lookup, resolve
-from corpus.records import RESOLUTION, Paragraph
+from corpus.records import RESOLUTION, Citation, Paragraph
 from corpus.refs import find_references, resolution_symbol
-from corpus.weight import describe, weight
+from corpus.weight import weight
 
 MAX_QUESTION_CHARS = 2000
-# The relevance gate (set on evals/data/items.jsonl, see evals/README.md): a question is addressed
-# when a retrieved paragraph is close in meaning AND shares its specific words, or is very close.
-RELEVANCE_GATE = 0.30  # minimum cosine of the best paragraph
-LEXICAL_GATE = 0.20  # share of the question's specific words found in the top paragraphs
-STRONG_COSINE = 0.37  # close enough in meaning without shared words (the LLM still decides)
-PASSAGE_SHARE = 0.6  # a passage goes into the prompt if its fused score is at least this share of the best
-# Words of most questions, stemmed as content_words() gives them ("does" -> "doe").
-GENERIC_WORDS = content_words("""resolution document documents text draft paragraph paragraphs say says state states
-united nations general assembly ict icts information communication communications technology technologies
-what which does tell about mean""")
-VERDICT = re.compile(r"(?:yes|no)\b", re.I)
-# A question about a document's front matter (symbol, date, sponsors, title...). Any other question
-# skips the front matter and bare headings: they repeat the title words that most questions share
-# ("open-ended working group", "developments in the field of...") and state nothing.
-FRONT_MATTER = re.compile(r"\b(?:title[sd]?|sponsor\w*|co-?sponsor\w*|submitt\w*|tabled|introduc\w*|circulated|distribut\w*"
-                         r"|agenda|committee|session|symbol|dated?|language\w*|original|front matter|header|heading)\b", re.I)
-# A question about the document's own front matter, which its header answers, quoted (see stream).
-HEADER_QUESTION = re.compile(r"\b(?:sponsor\w*|co-?sponsor\w*|submitt\w*|tabled|title[sd]?|symbol|agenda item|"
-                             r"original language|which committee)\b", re.I)
+RELATED_PASSAGES = 2  # shown beside a refusal: the best-ranked passages the model was given, verbatim
 RESOLUTION_NUMBER = re.compile(r"\b(?:(Human Rights Council|HRC)\s+)?resolution\s+(\d{1,3}/\d{1,4})\b", re.I)
+
+
+class Clock:
+    """Seconds since the question arrived, at each named step."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def mark(self, step: str) -> None:
+        self.timings[step] = time.perf_counter() - self.start
+
+    def done(self, answer: Answer) -> Answer:
+        self.mark("total")
+        answer.timings = dict(self.timings)
+        return answer
 
 
 class Assistant:
@@ -82,13 +83,10 @@ class Assistant:
         self.backend = backend or self.settings.backend
         self.corpus = corpus or resources.load(self.settings)
         self._searcher = searcher
-        self._llms = {(self.backend, "answer"): llm, (self.backend, "aux"): llm} if llm else {}
-        self.rewrite = RunnableLambda(self._rewrite, name="rewrite")
-        self.route = RunnableLambda(self._route, name="route")
-        self.retrieve = RunnableLambda(self._retrieve, name="retrieve")
+        self._agreed = None
+        self._llms = {(self.backend, purpose): llm for purpose in ("answer", "aux", "check")} if llm else {}
         self.prompt = ChatPromptTemplate.from_messages(
             [("system", prompts.ANSWER_SYSTEM), ("human", prompts.ANSWER_USER)])
-        self.cite = RunnableLambda(self._cite, name="cite")
 
     # --- resources -------------------------------------------------------------------------
     @property
@@ -99,8 +97,17 @@ class Assistant:
             self._searcher = resources.searcher(self.settings, self.corpus)
         return self._searcher
 
+    @property
+    def agreed(self):
+        """The agreed-language index (corpus/agreed.py): which paragraphs share their wording."""
+        if self._agreed is None or self._agreed.corpus is not self.corpus:
+            from corpus.agreed import AgreedIndex
+
+            self._agreed = AgreedIndex(self.corpus)
+        return self._agreed
+
     def llm(self, backend: str, purpose: str = "answer"):
-        """The chat model for answers, or ("aux") for rewriting and judging.
+        """The chat model for answers, or ("aux") for rewriting and judging, or ("check") for the answerability check.
 
         With llama.cpp the two are separate instances (a smaller context for the short aux prompts),
         so each keeps its own system prompt in its KV cache and the answer prompt is not re-read.
@@ -110,7 +117,7 @@ class Assistant:
             from assistant.llm import chat_model
 
             settings = self.settings
-            if purpose == "aux" and backend == "llama-cpp":
+            if purpose != "answer" and backend == "llama-cpp":
                 settings = settings.model_copy(update={"n_ctx": 2048})
             self._llms[key] = chat_model(settings, backend)
         return self._llms[key]
@@ -120,7 +127,7 @@ class Assistant:
 
     def scorer(self, backend: str, named: str | None = None) -> SupportScorer:
         judge = None if backend == "extractive" else (lambda claim, passage: self.judge(claim, passage, backend))
-        return SupportScorer(self.embed, judge, named)
+        return SupportScorer(self.embed, judge, named if self.settings.rule("invented_terms") else None)
 
     def judge(self, claim: str, passage: str, backend: str | None = None) -> bool:
         """The LLM as a strict yes/no support judge. With llama.cpp the verdict is P(YES) at the first
@@ -132,21 +139,24 @@ class Assistant:
     def judge_probability(self, claim: str, passage: str, backend: str | None = None) -> float:
         """P(YES) of the judge (llama.cpp), or 1.0/0.0 for the word an OpenAI-compatible endpoint generates."""
         messages = [("system", prompts.JUDGE_SYSTEM), ("human", prompts.JUDGE_USER.format(passage=passage, claim=claim))]
-        chat = self.llm(backend or self.backend, "aux")
+        return self.yes_probability(self.llm(backend or self.backend, "aux"), messages)
+
+    @staticmethod
+    def yes_probability(chat, messages) -> float:
+        """P(YES) at the first token of a YES/NO reply (llama.cpp), or 1.0/0.0 for the generated word."""
         if isinstance(chat, LlamaCppChat):
             probe = JudgeProbe(chat.llama)
             chat.invoke(messages, max_tokens=1, logits_processor=probe.processors())
             return probe.probability or 0.0
         return float(chat.invoke(messages, max_tokens=3).content.strip().upper().startswith("YES"))
 
-    # --- steps ----------------------------------------------------------------------------
-    def _rewrite(self, inputs: dict) -> str:
-        question, history = inputs["question"], inputs.get("history") or []
+    # --- stages -------------------------------------------------------------------------------
+    def rewrite(self, question: str, history: Sequence[tuple[str, str]], backend: str) -> str:
+        """A follow-up rewritten to stand alone, from the chat history; other questions unchanged."""
         if not history or find_lookup(question):
             return question
         # Whenever the LLM cannot resolve the follow-up, the previous question carries the context.
         with_previous = f"{history[-1][0]} {question}"
-        backend = inputs.get("backend", self.backend)
         if backend == "extractive":
             return with_previous
         turns = "\n".join(f"User: {q}\nAssistant: {a[:300]}" for q, a in history[-3:])
@@ -163,235 +173,131 @@ class Assistant:
         unresolved = may_lean_on_conversation(question) and not (content_words(rewritten) - content_words(question)) & earlier
         return with_previous if unresolved or not 3 < len(rewritten) < 400 else rewritten
 
-    def _route(self, question: str) -> tuple[str, object]:
-        """("lookup", reference) | ("registry", [absent symbols]) | ("answer", [partial symbols])."""
-        if reference := find_lookup(question):
-            return "lookup", reference
-        symbols = [r.symbol for r in find_references(question)]
-        symbols += [resolution_symbol(m.group(2), "HRC" if m.group(1) else "GA") for m in RESOLUTION_NUMBER.finditer(question)]
+    def route(self, features: QuestionFeatures) -> Route:
+        """Where the question goes: refused by rule, a lookup, the registry, or an answer."""
+        rule = self.settings.rule
+        if rule("content_request") and features.content_request:
+            return Route(RouteKind.REFUSE, "content_request")
+        if features.display:
+            return Route(RouteKind.LOOKUP, reference=features.display)
+        if features.cited and not any(self.resolves(c) for c in features.cited):
+            return Route(RouteKind.LOOKUP, reference=features.cited[0])  # it names paragraphs that do not exist
+        symbols = [r.symbol for r in find_references(features.standalone)]
+        symbols += [resolution_symbol(m.group(2), "HRC" if m.group(1) else "GA")
+                    for m in RESOLUTION_NUMBER.finditer(features.standalone)]
+        symbols = list(dict.fromkeys(symbols))
         entries = {e.symbol: e for e in self.corpus.registry()}
-        absent = [s for s in dict.fromkeys(symbols) if s in entries and entries[s].availability == "absent"]
+        absent = [s for s in symbols if s in entries and entries[s].availability == "absent"]
         if absent and not any(self.corpus.document(s) for s in symbols):
-            return "registry", absent
-        partial = [s for s in dict.fromkeys(symbols) if (d := self.corpus.document(s)) and d.info.completeness == "partial"]
-        return "answer", partial
+            return Route(RouteKind.REGISTRY, symbols=tuple(absent))
+        if rule("instruction_only") and features.instruction_only:
+            return Route(RouteKind.REFUSE, "instruction_only")
+        if rule("header_quote") and features.header_question and features.scope and len(features.scope) == 1:
+            # Who submitted the document, its title, symbol, agenda item: its front matter says, verbatim.
+            return Route(RouteKind.LOOKUP, "header_quote", reference=f"{features.scope[0]} ¶header")
+        partial = [s for s in symbols if (d := self.corpus.document(s)) and d.info.completeness == "partial"]
+        return Route(RouteKind.ANSWER, symbols=tuple(partial))
 
-    def _retrieve(self, inputs: dict) -> list[tuple[Paragraph, float, float]]:
-        """(paragraph, fused score, cosine to the question), best first."""
+    def resolves(self, reference: str) -> bool:
+        try:
+            return resolve(reference, self.corpus).paragraph is not None
+        except UnknownReference:
+            return False
+
+    def retrieve(self, query: str, features: QuestionFeatures, k: int) -> list[Found]:
+        """Hybrid search within the question's scope, best first, each with its cosine to the query."""
         from embeddings.retriever import ParagraphRetriever
 
-        k = inputs.get("k", self.settings.top_k)
         # Three more than k: room for the headings dropped below.
-        retriever = ParagraphRetriever(searcher=self.searcher, k=k + 3, symbols=inputs.get("symbols"))
+        retriever = ParagraphRetriever(searcher=self.searcher, k=k + 3, symbols=list(features.scope or []) or None)
         found = [(self.corpus.get(d.metadata["symbol"], d.metadata["label"]), d.metadata["score"])
-                 for d in retriever.invoke(inputs["question"])]
+                 for d in retriever.invoke(query)]
         found = [(p, score) for p, score in found if p is not None]
-        if not FRONT_MATTER.search(inputs["question"]):
+        if self.settings.rule("front_matter_only_when_asked") and not features.front_matter:
             found = [(p, score) for p, score in found if not is_heading(p)] or found
+        if self.settings.rule("own_wording_first"):
+            found = self.own_wording_first(found, features)
         found = found[:k]
         if not found:
             return []
-        vectors = self.embed([inputs["question"], *[p.text for p, _ in found]])
-        return [(p, score, float(v @ vectors[0])) for (p, score), v in zip(found, vectors[1:])]
+        vectors = self.embed([query, *[p.text for p, _ in found]])
+        return [Found(p, score, float(v @ vectors[0])) for (p, score), v in zip(found, vectors[1:])]
 
-    def _cite(self, inputs: dict) -> list[SentenceSupport]:
-        text = inputs["text"]
-        # The small model sometimes copies a passage with its heading ('preambular, "Welcoming"'): the
-        # heading is the prompt's, not the answer's.
-        for paragraph in inputs["given"]:
-            if "," in (heading := weight(paragraph, self.corpus)):
-                text = text.replace(heading, " ")
-        # Numbers of the question and of the given labels are references ("norm 1.4"); any other
-        # number the passage lacks is invented.
-        named = " ".join([inputs["question"], *(p.label for p in inputs["given"])])
-        return attach_citations(text, inputs["given"], self.scorer(inputs["backend"], named))
+    def own_wording_first(self, found: list[tuple[Paragraph, float]], features: QuestionFeatures) -> list[tuple[Paragraph, float]]:
+        """Each paragraph whose wording the document asked about also holds, replaced by that document's own
+        (rule own_wording_first); a paragraph that is already there is not repeated."""
+        own = features.scope[0] if features.scope and len(features.scope) == 1 else RESOLUTION
+        out: dict[Citation, tuple[Paragraph, float]] = {}
+        for p, score in found:
+            if p.symbol != own and not is_heading(p):
+                p = next((q for c in self.agreed.same_wording(p) if c.symbol == own and (q := self.corpus.cite(c))), p)
+            out.setdefault(p.citation, (p, score))
+        return list(out.values())
 
-    # --- the whole chain ---------------------------------------------------------------------
-    def ask(self, question: str, history: Sequence[tuple[str, str]] = (), **options) -> Answer:
-        """The final answer, without streaming."""
-        answer = None
-        for event in self.stream(question, history, **options):
-            if isinstance(event, Answer):
-                answer = event
-        return answer
+    def generate(self, messages, backend: str, clock: Clock, forbid_refusal: bool = False) -> Generator[str, None, Draft]:
+        """Yield the model's tokens as they come, and return the Draft. A reply that starts like NOT_IN_DOCUMENTS is
+        held back until it is clearly something else, so a refusal is never streamed as an answer."""
+        draft = Draft()
+        held, deadline = "", time.perf_counter() + self.settings.answer_timeout
+        try:
+            chat, options, probe = self.llm(backend), {}, None
+            if isinstance(chat, LlamaCppChat):
+                probe = (RefusalBan if forbid_refusal else RefusalProbe)(chat.llama)
+                options["logits_processor"] = probe.processors()
+            finished = False  # a finish reason ("stop", "length") came: the stream was not cut
+            for chunk in chat.stream(messages, **options):
+                finished = finished or bool(chunk.response_metadata.get("finish_reason"))
+                if chunk.usage_metadata:
+                    draft.tokens = {"prompt": chunk.usage_metadata["input_tokens"],
+                                    "completion": chunk.usage_metadata["output_tokens"]}
+                if time.perf_counter() > deadline:
+                    raise TimeoutError(f"no complete answer within {self.settings.answer_timeout:g} s")
+                if not chunk.content:
+                    continue
+                if not draft.text:
+                    clock.mark("first_token")
+                draft.text += chunk.content
+                held += chunk.content
+                if not could_be_refusal(draft.text):
+                    yield held
+                    held = ""
+            if not finished:
+                raise ConnectionError("the model's stream ended before it finished (the server went away?)")
+        except Exception as error:  # noqa: BLE001 - the LLM failing must not lose the answer
+            draft.error = f"{type(error).__name__}: {error}"[:200]
+        draft.refused = prompts.NOT_IN_DOCUMENTS.lower() in draft.text.lower().replace(" ", "_")  # also "Not_in_documents"
+        if isinstance(probe, RefusalProbe):
+            draft.refusal_probability = probe.probability
+        clock.mark("generation")
+        return draft
 
-    def stream(self, question: str, history: Sequence[tuple[str, str]] = (), backend: str | None = None,
-               k: int | None = None, symbols: list[str] | None = None) -> Iterator[str | Answer]:
-        """Yield answer tokens as they are generated, then the verified Answer (always last)."""
-        start = time.perf_counter()
-        backend = backend or self.backend
-        question = (question or "").strip()
-        timings: dict[str, float] = {}
+    def hesitant(self, draft: Draft, features: QuestionFeatures) -> bool:
+        """A model refusal it was unsure of (rule retry_hesitant_refusal): the probe weighs the first token,
+        so it speaks only for a refusal the reply starts with; within refusal_margin below the threshold,
+        the refusal stands (the safe side of a decision another CPU's rounding can flip)."""
+        s = self.settings
+        starts = draft.text.lstrip(" _*\"'").upper().startswith("NOT")
+        return (starts and draft.refusal_probability is not None and features.is_question
+                and draft.refusal_probability < s.refusal_confidence - s.refusal_margin)
 
-        def done(answer: Answer) -> Answer:
-            timings["total"] = time.perf_counter() - start
-            answer.timings = dict(timings)
-            return answer
+    def verify(self, text: str, given: Sequence[Paragraph], features: QuestionFeatures, backend: str) -> list[SentenceSupport]:
+        """Per sentence of the draft, the given paragraphs that support it (or none: marked unsupported)."""
+        headings = [weight(p, self.corpus) for p in given]
+        # Numbers and names of the question and of the given labels and headings are references, not claims.
+        named = " ".join([features.question, features.standalone, *(p.label for p in given), *headings])
+        sentences = attach_citations(text, given, self.scorer(backend, named))
+        if self.settings.rule("restatement_quote"):
+            sentences = self.quote_restatements(sentences, f"{features.question} {features.standalone}")
+        return sentences
 
-        if not question:
-            yield done(Answer(question, question, "Please type a question.", "refusal", backend, refused=True,
-                              refusal_reason="input"))
-            return
-        if len(question) > MAX_QUESTION_CHARS:
-            yield done(Answer(question[:200], "", f"The question is {len(question):,} characters long; "
-                              f"please keep it under {MAX_QUESTION_CHARS:,}.", "refusal", backend, refused=True,
-                              refusal_reason="input"))
-            return
+    def answers_probability(self, question: str, sentences: Sequence[SentenceSupport], backend: str) -> float:
+        """P(YES) that the supported sentences give what the question asks for (rule answerability_check)."""
+        answer = " ".join(s.text for s in sentences if s.supported)
+        messages = [("system", prompts.ANSWERS_SYSTEM),
+                    ("human", prompts.ANSWERS_USER.format(question=question, answer=answer))]
+        return self.yes_probability(self.llm(backend, "check"), messages)
 
-        # Asked for new content (an email, a speech, code, text in someone's name): refused by rule,
-        # before any model runs, whatever the model would have done (assistant/question.py).
-        if requested_content(question):
-            yield done(Answer(question, question, prompts.CONTENT_REFUSAL, "refusal", backend, refused=True,
-                              refusal_reason="content request"))
-            return
-        standalone = self.rewrite.invoke({"question": question, "history": list(history), "backend": backend})
-        timings["rewrite"] = time.perf_counter() - start
-        route, detail = self.route.invoke(standalone)
-        if route == "answer" and instruction_only(question):
-            yield done(Answer(question, standalone, prompts.INSTRUCTION_REFUSAL, "refusal", backend, refused=True,
-                              refusal_reason="instruction"))
-            return
-        if route == "lookup":
-            yield done(self._lookup_answer(question, standalone, detail, backend))
-            return
-        if route == "registry":
-            yield done(self._registry_answer(question, standalone, detail, backend))
-            return
-
-        t = time.perf_counter()
-        # The documents the question is about (assistant/scope.py), unless the user chose them.
-        scope = symbols or (question_scope(question, self.corpus, history) if self.settings.scope else None)
-        scope = list(scope) if scope else None
-        if scope and len(scope) == 1 and HEADER_QUESTION.search(question):
-            # Who submitted the document, its title, symbol, agenda item: its front matter says, verbatim
-            # (the small model, given it in a prompt, answered "sponsored by the General Assembly").
-            yield done(self._lookup_answer(question, standalone, f"{scope[0]} ¶header", backend))
-            return
-        query = standalone
-        if history and len(question.split()) < 10 and backend != "extractive":
-            # A short follow-up whose rewrite missed the referent still finds it through the last question.
-            query = f"{standalone} {history[-1][0]}"
-        found = self.retrieve.invoke({"question": query, "k": k or self.settings.top_k, "symbols": scope})
-        timings["retrieval"] = time.perf_counter() - t
-        retrieved = [Retrieved(p.citation, score, p.text) for p, score, _ in found]
-        if not addresses(standalone, found):
-            yield done(self._refusal(question, standalone, retrieved, backend, "gate"))
-            return
-
-        given = prompt_passages(found)
-        if backend == "extractive":
-            sentences = self._extractive(found)
-            timings["first_token"] = time.perf_counter() - start
-            yield render_answer(sentences)
-            yield done(Answer(question, standalone, render_answer(sentences) + self._partial_note(detail), "answer",
-                              backend, sentences=sentences, citations=self._cited(sentences), retrieved=retrieved))
-            return
-        else:
-            prompted = {p.citation for p in given}
-            retrieved = [replace(r, in_prompt=r.citation in prompted) for r in retrieved]
-            text, tokens = "", {}
-            try:
-                messages = self.prompt.invoke({"passages": self._passages(given, standalone), "question": question})
-                chat, probe, options = self.llm(backend), None, {}
-                if isinstance(chat, LlamaCppChat):
-                    probe = RefusalProbe(chat.llama)
-                    options["logits_processor"] = probe.processors()
-                for chunk in chat.stream(messages, **options):
-                    if chunk.usage_metadata:
-                        tokens = {"prompt": chunk.usage_metadata["input_tokens"],
-                                  "completion": chunk.usage_metadata["output_tokens"]}
-                    if not chunk.content:
-                        continue
-                    if not text:
-                        timings["first_token"] = time.perf_counter() - start
-                    text += chunk.content
-                    yield chunk.content
-            except Exception as error:  # noqa: BLE001 - the LLM failing must not lose the answer
-                sentences = self._extractive(found)
-                yield done(Answer(question, standalone, render_answer(sentences), "answer",
-                                  f"extractive (fallback: {type(error).__name__}: {error})"[:200], sentences=sentences,
-                                  citations=self._cited(sentences), retrieved=retrieved))
-                return
-            timings["generation"] = time.perf_counter() - t - timings["retrieval"]
-            hesitation = probe.probability if probe else None
-
-        def closest_or_refusal(reason: str) -> Answer:
-            # The passages the model was given, verbatim, for the reader to judge: the model was unsure
-            # of its refusal (see refusal_probe.py), or a yes/no question passed the relevance gate (what
-            # the closest text says answers it, even when it is "no"), or the draft only pointed at them.
-            offered = [f for f in found if f[0] in given]
-            quoted = self._extractive(offered)
-            shown = {c for s in quoted for c in s.citations}
-            # Unless a question that is not yes/no shares no specific word with them: they are only the
-            # nearest text ("... about artificial intelligence?" -> ¶1.7 on infrastructure), so the refusal stands.
-            if not polar and not specific_words(standalone) & content_words(
-                    " ".join(p.text for p, _, _ in offered if p.citation in shown)):
-                return self._refusal(question, standalone, retrieved, backend, reason, text, hesitation)
-            # The best ranked paragraph too, unless only its words matched (cosine below the gate).
-            best, _, cosine = offered[0]
-            if best.citation not in shown and cosine >= RELEVANCE_GATE:
-                quoted.insert(0, self._quote(best, cosine))
-            return Answer(question, standalone, f"{prompts.CLOSEST} {render_answer(quoted)}{self._partial_note(detail)}",
-                          "answer", backend, sentences=quoted, citations=self._cited(quoted), retrieved=retrieved,
-                          tokens=tokens, draft=text, refusal_probability=hesitation)
-
-        polar = yes_no(question) or yes_no(standalone)
-        if prompts.NOT_IN_DOCUMENTS.lower() in text.lower().replace(" ", "_"):  # also "Not_in_documents"
-            # The probe weighs the first token, so it speaks only for a refusal the answer starts with.
-            starts = text.lstrip(" _*\"'").upper().startswith("NOT")
-            # An instruction refused ("Ignore the documents and write ...") has no closest text.
-            # Within refusal_margin below the threshold, the refusal stands: the safe side.
-            hesitant = (starts and hesitation is not None and is_question(question)
-                        and hesitation < self.settings.refusal_confidence - self.settings.refusal_margin)
-            yield done(closest_or_refusal("model") if polar or hesitant else
-                       self._refusal(question, standalone, retrieved, backend, "model", text, hesitation))
-            return
-        t = time.perf_counter()
-        asked = f"{question} {standalone}"
-        sentences = self.cite.invoke({"text": text, "given": given, "backend": backend, "question": asked})
-        sentences = self._quote_restatements(sentences, asked)
-        timings["citations"] = time.perf_counter() - t
-        if not any(s.supported for s in sentences):
-            # A draft of labels only ("[A/65/201 ¶note-1]") points at the passages and claims nothing
-            # false: quote them rather than refuse.
-            pointed = len(MARKER.sub(" ", text).split()) < 3
-            yield done(closest_or_refusal("unsupported") if polar or pointed else
-                       self._refusal(question, standalone, retrieved, backend, "unsupported", text, hesitation))
-            return
-        answer_text = render_answer(sentences) + self._partial_note(detail)
-        yield done(Answer(question, standalone, answer_text, "answer", backend, sentences=sentences,
-                          citations=self._cited(sentences), retrieved=retrieved, tokens=tokens, draft=text,
-                          refusal_probability=hesitation))
-
-    # --- answers that need no generation -------------------------------------------------------
-    def _passages(self, given: list[Paragraph], question: str) -> str:
-        """The prompt's passages: real labels, weight, and the text (long ones cut to what matters)."""
-        budget = self.settings.prompt_words
-        blocks = []
-        for paragraph in given:
-            if budget > 40:
-                text = _fit(paragraph.text, question, max(60, budget // 2) if len(given) > 1 else budget)
-            elif len(paragraph.text.split()) <= budget:  # spent: only a short one still fits (a footnote)
-                text = paragraph.text
-            else:
-                continue
-            budget -= len(text.split())
-            blocks.append(prompts.PASSAGE.format(label=prompt_label(paragraph), weight=weight(paragraph, self.corpus),
-                                                 text=text))
-        return "\n\n".join(blocks)
-
-    def _extractive(self, found: list[tuple[Paragraph, float, float]]) -> list[SentenceSupport]:
-        """No LLM: quote the best paragraph (and the next if it is nearly as close), verbatim."""
-        top = found[:3]  # in fused order: hybrid ranks better than cosine alone
-        best = max(cos for _, _, cos in top)
-        return [self._quote(p, cos) for p, _, cos in top if cos >= best - 0.05][:2]
-
-    def _quote(self, paragraph: Paragraph, score: float = 1.0) -> SentenceSupport:
-        """The paragraph verbatim, named: 'Operative paragraph 6 ("Also decides"): “...”'."""
-        return SentenceSupport(f"{_upper_first(describe(paragraph, self.corpus))}: “{paragraph.text}”",
-                               (paragraph.citation,), True, score)
-
-    def _quote_restatements(self, sentences: list[SentenceSupport], question: str) -> list[SentenceSupport]:
+    def quote_restatements(self, sentences: list[SentenceSupport], question: str) -> list[SentenceSupport]:
         """A sentence that only restates the question ("Yes, it is expected to respond. [¶1.8]") cites
         the paragraph without saying what it says: the paragraph follows, verbatim. The sentence itself
         goes, unless it gives a yes/no verdict."""
@@ -405,94 +311,146 @@ class Assistant:
             for citation in s.citations:
                 if citation not in quoted and (p := self.corpus.cite(citation)):
                     quoted.add(citation)
-                    out.append(self._quote(p))
+                    out.append(quote(p, self.corpus))
         return out
 
-    def _lookup_answer(self, question: str, standalone: str, reference: str, backend: str) -> Answer:
-        try:
-            result = resolve(reference, self.corpus)
-        except UnknownReference as error:
-            return Answer(question, standalone, f"I could not find that: {error}", "lookup", backend, refused=True,
-                          refusal_reason="unknown reference")
-        if result.paragraph is None:
-            return self._registry_answer(question, standalone, [result.reference.symbol], backend, result.document)
-        p = result.paragraph
-        sentence = SentenceSupport(p.text, (p.citation,), True, 1.0)
-        text = f"{p.citation} ({describe(p, self.corpus)}): “{p.text}”"
-        return Answer(question, standalone, text, "lookup", "lookup", sentences=[sentence],
-                      citations=self._cited([sentence]), retrieved=[Retrieved(p.citation, 1.0, p.text)])
-
-    def _registry_answer(self, question: str, standalone: str, symbols: list[str], backend: str,
-                         document=None) -> Answer:
-        from corpus.registry import find_entry
-
-        parts, sentences, absent = [], [], False
-        for symbol in symbols:
-            entry = find_entry(self.corpus, symbol)
-            doc = document or self.corpus.document(symbol)
-            if doc is not None:  # what it is: symbol, kind, title and date, from its own front matter
-                info, header = doc.info, doc.get("header")
-                claim = f"{info.symbol} is the {info.doc_type} “{info.title}”" + (f" of {info.date}." if info.date else ".")
-                if header:
-                    sentences.append(SentenceSupport(claim, (header.citation,), True, 1.0))
-                parts.append(f"{claim} {header.citation}" if header else claim)
-            if entry:
-                citing = [self.corpus.cite(c) for c in entry.cited_by]
-                body = [p for p in citing if p and p.kind != "footnote"] or [p for p in citing if p]
-                about = f", which it describes as on {entry.about}" if entry.about and not entry.about.startswith(("Recalling", "Welcoming", "States")) else ""
-                dated = f" of {entry.date}" if entry.date else ""
-                claim = f"{entry.symbol}{dated} is cited in {', '.join('¶' + p.label for p in body)}{about}."
-                sentences.append(SentenceSupport(claim, tuple(p.citation for p in body[:3]), True, 1.0))
-                parts.append(f"{claim} {' '.join(str(p.citation) for p in body[:3])}")
-            if doc is None:  # what the resolution says of it is shown, but its own text cannot be: refused
-                absent = True
-                parts.append(prompts.ABSENT_TEXT.format(symbol=symbol) + (f" Note: {entry.note}." if entry and entry.note else ""))
-            else:
-                parts.append(prompts.PARTIAL_TEXT.format(present=doc.info.present, missing=doc.info.missing)
-                             if doc.info.completeness == "partial" else f"Its full text is in the corpus ({len(doc.paragraphs)} paragraphs).")
-        return Answer(question, standalone, " ".join(parts), "registry", "registry", sentences=sentences,
-                      citations=self._cited(sentences), refused=absent,
-                      refusal_reason="absent text" if absent else "")
-
-    def _refusal(self, question: str, standalone: str, retrieved: list[Retrieved], backend: str, reason: str,
-                 draft: str = "", refusal_probability: float | None = None) -> Answer:
+    def refusal(self, features: QuestionFeatures, reason: RefusalReason, backend: str, rule: str = "",
+                found: Sequence[Found] = (), given: Sequence[Paragraph] = (), draft: Draft | None = None) -> Answer:
+        """The documents do not answer it: said plainly, with the closest passages as related text."""
+        retrieved = retrieved_records(found, given)
         closest = ", ".join(str(r.citation) for r in retrieved[:3])
-        text = prompts.REFUSAL + (f" The closest paragraphs are {closest}." if closest else "")
-        return Answer(question, standalone, text, "refusal", backend, retrieved=retrieved, refused=True,
-                      refusal_reason=reason, draft=draft, refusal_probability=refusal_probability)
+        offered = [f for f in found if f.paragraph in given]  # what the model read (none past the gate)
+        return Answer(features.question, features.standalone,
+                      prompts.REFUSAL + (f" The closest paragraphs are {closest}." if closest else ""),
+                      AnswerKind.REFUSAL, backend, retrieved=retrieved, refusal=reason, rule=rule,
+                      related=[quote(f.paragraph, self.corpus, f.cosine) for f in offered[:RELATED_PASSAGES]],
+                      draft=draft.text if draft else "", tokens=draft.tokens if draft else {},
+                      refusal_probability=draft.refusal_probability if draft else None)
 
-    def _partial_note(self, partial_symbols) -> str:
-        notes = []
-        for symbol in partial_symbols or []:
-            doc = self.corpus.document(symbol)
-            notes.append(f" Note: the corpus holds only part of {symbol} (missing: {doc.info.missing}); "
-                         f"add its full text with: assistant ingest FILE --symbol {symbol}")
-        return "".join(notes)
+    # --- the driver -----------------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[tuple[str, str]] = (), **options) -> Answer:
+        """The final answer, without streaming."""
+        answer = None
+        for event in self.stream(question, history, **options):
+            if isinstance(event, Answer):
+                answer = event
+        return answer
 
-    def _cited(self, sentences: Sequence[SentenceSupport]) -> list[CitedParagraph]:
-        cited: dict = {}
-        for sentence in sentences:
-            for citation in sentence.citations:
-                p = self.corpus.cite(citation)
-                if p and citation not in cited:
-                    cited[citation] = CitedParagraph(citation, p.text, p.kind, p.kind_name, p.page, sentence.text)
-        return list(cited.values())
+    def stream(self, question: str, history: Sequence[tuple[str, str]] = (), backend: str | None = None,
+               k: int | None = None, symbols: list[str] | None = None) -> Iterator[str | Answer]:
+        """Yield answer tokens as they are generated, then the verified Answer (always last)."""
+        clock, backend = Clock(), backend or self.backend
+        question, rule = clean(question or ""), self.settings.rule
+        # A turn refused for its length is no context for the next (it would swamp the rewrite and the query).
+        history = [(q, a) for q, a in history if len(q) <= MAX_QUESTION_CHARS]
+        if problem := input_problem(question):
+            yield clock.done(Answer(question[:200], "", problem, AnswerKind.REFUSAL, backend, refusal=RefusalReason.INPUT))
+            return
+        standalone = self.rewrite(question, history, backend)
+        clock.mark("rewrite")
+        features = read_question(question, standalone, history, self.corpus, symbols, rule("scope"))
+
+        route = self.route(features)
+        if route.kind is RouteKind.REFUSE:
+            text, reason = {"content_request": (prompts.CONTENT_REFUSAL, RefusalReason.CONTENT_REQUEST),
+                            "instruction_only": (prompts.INSTRUCTION_REFUSAL, RefusalReason.INSTRUCTION)}[route.rule]
+            yield clock.done(Answer(question, standalone, text, AnswerKind.REFUSAL, backend, refusal=reason, rule=route.rule))
+            return
+        if route.kind is RouteKind.LOOKUP:
+            yield clock.done(lookup_answer(question, standalone, route.reference, self.corpus, route.rule, self.agreed))
+            return
+        if route.kind is RouteKind.REGISTRY:
+            yield clock.done(registry_answer(question, standalone, route.symbols, self.corpus))
+            return
+
+        found = self.retrieve(standalone, features, k or self.settings.top_k)
+        clock.mark("retrieval")
+        if rule("relevance_gate") and not addresses(standalone, found):
+            yield clock.done(self.refusal(features, RefusalReason.GATE, backend, "relevance_gate", found))
+            return
+        given, notes = prompt_passages(found), partial_notes(route.symbols, self.corpus)
+
+        if backend == "extractive":
+            sentences = extractive(found, self.corpus)
+            clock.mark("first_token")
+            yield render_answer(sentences)
+            yield clock.done(self.answer(features, sentences, backend, found, given, notes=notes))
+            return
+
+        messages = self.prompt.invoke({"passages": passages_text(given, standalone, self.corpus, self.settings.prompt_words),
+                                       "question": question})
+        draft = yield from self.generate(messages, backend, clock)
+        if draft.error:
+            sentences = extractive(found, self.corpus)
+            yield clock.done(self.answer(features, sentences, f"extractive (fallback: {draft.error})"[:200], found, given,
+                                         notes=notes))
+            return
+        if draft.refused and rule("retry_hesitant_refusal") and self.hesitant(draft, features):
+            retry = yield from self.generate(messages, backend, clock, forbid_refusal=True)
+            if not retry.error:
+                draft = replace(retry, refusal_probability=draft.refusal_probability, retried=True)
+        if draft.refused:
+            yield clock.done(self.refusal(features, RefusalReason.MODEL, backend, "", found, given, draft))
+            return
+        sentences = self.verify(draft.text, given, features, backend)
+        clock.mark("citations")
+        decided_by = "retry_hesitant_refusal" if draft.retried else ""
+        if not any(s.supported for s in sentences):
+            yield clock.done(self.refusal(features, RefusalReason.UNSUPPORTED, backend, decided_by, found, given, draft))
+            return
+        answerable = None
+        if rule("answerability_check"):
+            answerable = self.answers_probability(standalone, sentences, backend)  # a follow-up, stand-alone
+            clock.mark("answerability")
+            if answerable < self.settings.answerable_min:
+                refusal = self.refusal(features, RefusalReason.NOT_ANSWERED, backend, "answerability_check", found, given, draft)
+                refusal.answerable_probability = answerable
+                yield clock.done(refusal)
+                return
+        yield clock.done(self.answer(features, sentences, backend, found, given, draft, notes, decided_by, answerable))
+
+    def answer(self, features: QuestionFeatures, sentences: list[SentenceSupport], backend: str, found: Sequence[Found],
+               given: Sequence[Paragraph], draft: Draft | None = None, notes: Sequence[str] = (), rule: str = "",
+               answerable: float | None = None) -> Answer:
+        citations = cited(sentences, self.corpus, self.agreed)
+        return Answer(features.question, features.standalone, render_answer(sentences), AnswerKind.ANSWER, backend,
+                      sentences=sentences, citations=citations, retrieved=retrieved_records(found, given if draft else ()),
+                      rule=rule, notes=[*notes, *same_wording_notes(citations)],
+                      draft=draft.text if draft else "", tokens=draft.tokens if draft else {},
+                      refusal_probability=draft.refusal_probability if draft else None, answerable_probability=answerable)
 
 
-def addresses(question: str, found: list[tuple[Paragraph, float, float]]) -> bool:
-    """The relevance gate: does anything retrieved address the question? (see the constants)"""
-    if not found:
-        return False
-    best = max(cos for _, _, cos in found)
-    wanted = specific_words(question)
-    top = set().union(*(content_words(p.text) for p, _, _ in found[:3]))
-    lexical = len(wanted & top) / len(wanted) if wanted else 1.0
-    return best >= STRONG_COSINE or (best >= RELEVANCE_GATE and lexical >= LEXICAL_GATE)
+VERDICT = re.compile(r"(?:yes|no)\b", re.I)
 
 
-def specific_words(question: str) -> set[str]:
-    """The question's content words that say what it is about (not "resolution", "paragraph", "say")."""
-    return content_words(question) - GENERIC_WORDS
+def clean(text: str) -> str:
+    r"""The text with control and format characters (NUL, ESC, RLO/LRO, zero-width) as spaces, and runs
+    of white space as one: what the user sees is what is read.
+
+    >>> clean("What does\x00 paragraph 1.6\u202e say?  ")
+    'What does paragraph 1.6 say?'
+    """
+    return " ".join("".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text).split())
+
+
+def input_problem(question: str) -> str | None:
+    """Why the question cannot be taken as it is (empty, too long), or None."""
+    if not question:
+        return "Please type a question."
+    if len(question) > MAX_QUESTION_CHARS:
+        return f"The question is {len(question):,} characters long; please keep it under {MAX_QUESTION_CHARS:,}."
+    return None
+
+
+def could_be_refusal(text: str) -> bool:
+    """The reply so far is the start of NOT_IN_DOCUMENTS (in any casing, with spaces or underscores)."""
+    head = text.lstrip(" _*\"'").upper().replace(" ", "_")
+    return len(head) < len(prompts.NOT_IN_DOCUMENTS) + 2 and prompts.NOT_IN_DOCUMENTS.startswith(head.rstrip("._"))
+
+
+def retrieved_records(found: Sequence[Found], given: Sequence[Paragraph] = ()) -> list[Retrieved]:
+    prompted = {p.citation for p in given}
+    return [Retrieved(f.paragraph.citation, f.score, f.paragraph.text, f.paragraph.citation in prompted) for f in found]
 
 
 def restates(sentence: str, question: str) -> bool:
@@ -504,37 +462,3 @@ def restates(sentence: str, question: str) -> bool:
 def is_heading(paragraph: Paragraph) -> bool:
     """Front matter and bare headings ("A. Introduction", "ANNEX"): titles, not statements."""
     return paragraph.kind == "header" or paragraph.label.startswith("heading-") or paragraph.label == "annex"
-
-
-def prompt_passages(found: list[tuple[Paragraph, float, float]]) -> list[Paragraph]:
-    """The retrieved paragraphs that go into the prompt: those scoring at least PASSAGE_SHARE of the best.
-    Passages far below the best add prompt tokens (reading them is most of the time to first token on a
-    CPU) and distract a small model; a question that spans paragraphs keeps the several close ones."""
-    return [p for p, score, _ in found if score >= PASSAGE_SHARE * found[0][1]]
-
-
-def prompt_label(paragraph: Paragraph) -> str:
-    """The label a passage carries in the prompt: the resolution's own paragraphs go by their bare label
-    ([¶1.6]; its long symbol costs ~20 prompt tokens a passage), other documents' by their full citation."""
-    return f"[¶{paragraph.label}]" if paragraph.symbol == RESOLUTION else str(paragraph.citation)
-
-
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _fit(text: str, question: str, words: int) -> str:
-    """The paragraph, or if longer than `words`, its sentences/clauses that share most with the question."""
-    if len(text.split()) <= words:
-        return text
-    pieces = re.split(r"(?<=[.;:])\s+", text)
-    wanted = content_words(question)
-    ranked = sorted(range(len(pieces)), key=lambda i: -len(content_words(pieces[i]) & wanted))
-    keep, used = set(), 0
-    for i in ranked:
-        n = len(pieces[i].split())
-        if used + n > words and keep:
-            continue
-        keep.add(i)
-        used += n
-    return " … ".join(pieces[i] for i in sorted(keep))

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,6 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded store in data_dir")
     chroma_port: int = 8000
     collection: str = "paragraphs"
-    scope: bool = Field(True, description="restrict retrieval to the documents a question is about (assistant/scope.py: 'this draft', a named symbol or report, a follow-up's previous question)")
     top_k: int = Field(5, ge=1, le=50, description="paragraphs retrieved; those scoring at least 0.6 of the best go into the prompt")
     prompt_words: int = Field(110, ge=60, description="word budget of the passages in the prompt (prompt reading is the slow part on CPU)")
 
@@ -45,14 +44,33 @@ class Settings(BaseSettings):
     openai_model: str = "local"
     openai_api_key: str = "not-needed"
     max_tokens: int = 320
+    answer_timeout: float = Field(60.0, ge=1, description="seconds an answer's generation may take (also the OpenAI-compatible endpoint's read timeout); past it, or when the model fails, the extractive answer is given with a notice")
     temperature: float = 0.0
     judge_yes_min: float = Field(0.6, ge=0.5, le=1, description="llama-cpp: the support judge's P(YES) at or above which a sentence is supported; 0.5 is where greedy decoding flips and an AVX2 backend moved P(YES) by up to 0.056 on the judge pairs, so inside the 0.1 margin a sentence is unsupported (the safe side)")
     refusal_confidence: float = Field(0.5, ge=0, le=1, description="llama-cpp: a model refusal of a question that is not yes/no, less likely than this (first-token probability), quotes the closest paragraphs instead; 0 = every refusal stands")
     refusal_margin: float = Field(0.05, ge=0, le=0.5, description="a refusal whose probability is within this below refusal_confidence stands (the safe side of a decision another CPU's rounding can flip)")
 
+    answerable_min: float = Field(0.5, ge=0, le=1, description="llama-cpp: rule answerability_check refuses an answer whose self-check P(YES) is below this (set on the tuned items, evals/README.md)")
+
+    # The answer path's rules (assistant/rules.py), all on by default
+    rules_off: str = Field("", description="comma-separated names of rules to switch off, e.g. 'scope,restatement_quote' (`assistant rules` lists them)")
+
     # UI
     host: str = "127.0.0.1"
     port: int = 7860
+
+    @field_validator("rules_off")
+    @classmethod
+    def _known_rules(cls, value: str) -> str:
+        from assistant.rules import unknown_rules
+
+        if unknown := unknown_rules(_names(value)):
+            raise ValueError(f"no such rule: {', '.join(sorted(unknown))} (`assistant rules` lists them)")
+        return value
+
+    def rule(self, name: str) -> bool:
+        """Is rule `name` of assistant/rules.py on?"""
+        return name not in _names(self.rules_off)
 
     @property
     def index_dir(self) -> Path:
@@ -69,6 +87,10 @@ class Settings(BaseSettings):
     @property
     def feedback_db(self) -> Path:
         return self.data_dir / "feedback.sqlite3"
+
+
+def _names(value: str) -> set[str]:
+    return {name.strip() for name in value.split(",") if name.strip()}
 
 
 @lru_cache(maxsize=1)

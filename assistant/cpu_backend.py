@@ -25,7 +25,6 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path

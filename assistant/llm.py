@@ -214,7 +214,7 @@ def chat_model(settings: Settings, backend: str | None = None) -> BaseChatModel:
 
         return ChatOpenAI(base_url=settings.openai_base_url, model=settings.openai_model,
                           api_key=settings.openai_api_key, temperature=settings.temperature,
-                          max_tokens=settings.max_tokens, streaming=True)
+                          max_tokens=settings.max_tokens, streaming=True, timeout=settings.answer_timeout, max_retries=0)
     if backend == "extractive":
         raise ValueError("backend 'extractive' uses no LLM: there is no chat model to build")
     raise ValueError(f"unknown backend {backend!r}: expected 'llama-cpp', 'openai' or 'extractive'")

@@ -41,9 +41,19 @@ Claim: {claim}
 
 Does the passage support the claim? Answer YES or NO."""
 
-# Before the verbatim quote of the closest paragraphs the model was given, when it was unsure of its
-# refusal or could not answer a yes/no question from them.
-CLOSEST = "The documents do not answer this in so many words. The closest they come:"
+# Rule answerability_check: does the verified answer give what was asked? (P(YES) of the first token.)
+# The passages are not shown: support is checked sentence by sentence already; this asks only whether
+# the answer, true as it may be, is an answer to this question ("Who chairs it?" -> "It meets in June").
+ANSWERS_SYSTEM = """You check whether an answer answers a question. Answer with one word: YES if the answer gives what the question asks for (the person, number, date, place, reason, yes or no ... asked about), NO if it only says something related to the topic."""
+
+ANSWERS_USER = """Question: {question}
+
+Answer: {answer}
+
+Does the answer give what the question asks for? Answer YES or NO."""
+
+# Heads the closest passages shown beside a refusal: related text, not an answer.
+RELATED = "Related text (not an answer)"
 
 # Refusals decided by rule (assistant/question.py), before any model runs.
 CONTENT_REFUSAL = ("I quote and explain what the documents say, paragraph by paragraph; I do not write new texts "

@@ -95,3 +95,22 @@ class JudgeProbe:
         return scores
 
     processors = RefusalProbe.processors
+
+
+class RefusalBan:
+    """Forbids the refusal as the first token, so the model writes its best answer instead (rule
+    retry_hesitant_refusal); that answer is verified like any other. Later tokens are left alone:
+    "not" inside a sentence is an ordinary word."""
+
+    def __init__(self, llama: Any) -> None:
+        self.tokens = refusal_tokens(llama)
+        self.done = False
+
+    def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        if not self.done:
+            self.done = True
+            scores = scores.copy()
+            scores[self.tokens] = -np.inf
+        return scores
+
+    processors = RefusalProbe.processors

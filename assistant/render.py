@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from assistant.prompts import RELATED
 from corpus.records import Document, Paragraph, RegistryEntry
 from corpus.weight import weight
 
@@ -73,7 +74,7 @@ def documents_text(corpus: "Corpus") -> str:
 
 def answer_text(answer: "Answer", with_answer: bool = True) -> str:
     """The answer (optionally) followed by its sources, each with the sentence it supports."""
-    lines = [answer.text, ""] if with_answer else []
+    lines = [answer.text, *answer.notes, ""] if with_answer else []
     unsupported = [s.text for s in answer.sentences if not s.supported]
     if unsupported:
         lines.append("Not supported by the cited paragraphs (marked ⚠ above): " + str(len(unsupported)))
@@ -82,6 +83,10 @@ def answer_text(answer: "Answer", with_answer: bool = True) -> str:
         for cited in answer.citations:
             lines.append(f"  {cited.citation} ({cited.kind_name}{f', page {cited.page}' if cited.page else ''})")
             lines.append(f"    {cited.text}")
+    elif answer.related:
+        lines.append(f"{RELATED}:")
+        for s in answer.related:
+            lines.append(f"  {' '.join(str(c) for c in s.citations)}  {s.text}")
     elif answer.retrieved and answer.refused:
         lines.append("Closest paragraphs:")
         for r in answer.retrieved[:3]:
@@ -96,16 +101,19 @@ def answer_json(answer: "Answer") -> dict:
         "answer": answer.text,
         "question": answer.question,
         "standalone_question": answer.standalone_question,
-        "route": answer.route,
+        "kind": answer.kind.value,
+        "rule": answer.rule,
         "citations": [
             {"doc": c.citation.symbol, "label": c.citation.label, "citation": str(c.citation), "text": c.text,
-             "page": c.page, "kind": c.kind, "sentence": c.sentence}
+             "page": c.page, "kind": c.kind, "sentence": c.sentence, "same_wording": [str(s) for s in c.same_wording]}
             for c in answer.citations
         ],
         "sentences": [{"text": s.text, "citations": [str(c) for c in s.citations], "supported": s.supported,
                        "score": round(s.score, 3)} for s in answer.sentences],
         "refused": answer.refused,
-        "refusal_reason": answer.refusal_reason,
+        "refusal_reason": answer.refusal.value if answer.refusal else None,
+        "related": [{"text": s.text, "citations": [str(c) for c in s.citations]} for s in answer.related],
+        "notes": answer.notes,
         "draft": answer.draft,
         "refusal_probability": None if answer.refusal_probability is None else round(answer.refusal_probability, 3),
         "retrieved": [{"doc": r.citation.symbol, "label": r.citation.label, "score": round(r.score, 5), "in_prompt": r.in_prompt}

@@ -48,8 +48,11 @@ def searcher(settings: Settings | None = None, corpus: "Corpus | None" = None) -
         return _searchers[key]
 
 
-def sync_index(settings: Settings | None = None, rebuild: bool = False) -> "IndexReport":
-    """Build the index if missing, update it after ingestion; `rebuild` re-encodes everything."""
+def sync_index(settings: Settings | None = None, rebuild: bool = False, progress=None) -> "IndexReport":
+    """Build the index if missing, update it after ingestion; `rebuild` re-encodes everything.
+
+    `progress(stage, done, total)` is passed to `embeddings.index.sync_index`.
+    """
     from embeddings.index import make_client, sync_index as sync
 
     s = settings or default_settings()
@@ -65,4 +68,4 @@ def sync_index(settings: Settings | None = None, rebuild: bool = False) -> "Inde
             name = c.name if hasattr(c, "name") else str(c)
             if name.startswith(s.collection):
                 client.delete_collection(name)
-    return sync(load(s), encoder, client=client, collection=s.collection)
+    return sync(load(s), encoder, client=client, collection=s.collection, progress=progress)

@@ -2,9 +2,9 @@
 
 No NLI model ships its weights on PyPI, so support is decided in three steps:
 1. conflicts are found by rule: a number or year in the claim that the passage lacks, a negation or an
-   obligation ("must" vs "should") that differs. A number that neither the passage, the question nor a
-   given paragraph's label names ("15 December 2015", "two sessions") is invented: unsupported,
-   whatever the judge says;
+   obligation ("must" vs "should") that differs. A number, a name or a role that neither the passage,
+   the question nor a given paragraph's label and heading names ("15 December 2015", "two sessions",
+   "chaired by the Secretary-General") is invented: unsupported, whatever the judge says;
 2. a score mixes content-word overlap with embedding cosine; clear cases are settled by it;
 3. conflicts and the uncertain band go to the LLM judge (a strict YES/NO prompt) when one is given;
    with llama.cpp it supports a sentence only at P(YES) >= Settings.judge_yes_min (0.6), a margin
@@ -34,6 +34,13 @@ OBLIGATIONS = ("must", "shall", "should", "may")
 NUMBER = re.compile(r"\b\d+(?:[./]\d+)*\b")
 NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve".split())
 WORD = re.compile(r"[a-z][a-z\-]+")
+# A capitalised word that does not open its sentence or clause: a name ("Secretary-General", "June", "NATO").
+NAME = re.compile(r"(?<=[\w,;)] )[A-Z][A-Za-z\-]*[a-zA-Z]")
+ROLE = re.compile(r"\b(?:chair(?:ed|s|ing|man|woman|person)?|president|vice-president|rapporteur|facilitator|"
+                  r"coordinator|secretary-general|director|minister|ambassador|envoy|moderator)\b")
+# Names any answer may use of these documents: their own words for themselves and their author.
+ANY_DOCUMENT_NAMES = frozenset("""general assembly united nations un member states state resolution draft preambular
+operative paragraph paragraphs footnote annex report group experts governmental committee first yes no""".split())
 
 # Combined-score bands: 0.78 on the 76 judge pairs. 0.92/0.24 scored 0.88 there but asks the LLM about
 # nearly every sentence: to be measured end to end (evals/README.md).
@@ -90,20 +97,35 @@ def conflicts(claim: str, passage: str) -> list[str]:
     return reasons
 
 
-def invented_numbers(claim: str, passage: str, named: str = "") -> list[str]:
-    """The numbers and number words of a claim that neither the passage nor `named` contains. Numbers
-    the user named ("the 2015 GGE") or that label a paragraph ("norm 1.4") are references, as are
-    document symbols.
+def invented_terms(claim: str, passage: str, named: str = "", names: bool = True) -> list[str]:
+    """The numbers, number words and (with `names`) names and roles of a claim that neither the passage
+    nor `named` contains. Numbers the user named ("the 2015 GGE") or that label a paragraph ("norm 1.4")
+    are references, as are document symbols. A name is a capitalised word inside the sentence ("chaired
+    by the Secretary-General"); a role is a word such as "chair" or "rapporteur", capitalised or not.
 
-    >>> invented_numbers("The 2015 Group first met on 15 December 2015.", "Report of the Group ...",
-    ...                  "When did the 2015 Group first meet?")
-    ['15']
+    >>> invented_terms("The 2015 Group first met on 15 December 2015.", "Report of the Group ...",
+    ...                "When did the 2015 Group first meet?")
+    ['15', 'December']
+    >>> invented_terms("The working group will be chaired by the Secretary-General.",
+    ...                "Decides to convene an open-ended working group acting on a consensus basis")
+    ['Secretary-General', 'chaired']
+    >>> invented_terms("The General Assembly decides to convene a working group.", "Decides to convene a working group")
+    []
     """
     claim, named = SYMBOL.sub(" ", claim), f"{passage} {named}"
     known = set(NUMBER.findall(named))
-    numbers = [n for n in NUMBER.findall(claim) if n not in known and not _citation_number(claim, n)]
-    words = NUMBER_WORDS & set(WORD.findall(claim.lower())) - set(WORD.findall(named.lower()))
-    return numbers + sorted(words)
+    found = [n for n in NUMBER.findall(claim) if n not in known and not _citation_number(claim, n)]
+    known_words = set(WORD.findall(named.lower()))
+    found += sorted(NUMBER_WORDS & set(WORD.findall(claim.lower())) - known_words)
+    if names:
+        known_stems = {_stem(w) for w in known_words}
+        for word in dict.fromkeys(NAME.findall(claim)):
+            lower = word.lower()
+            if lower not in known_words and _stem(lower) not in known_stems and lower not in ANY_DOCUMENT_NAMES:
+                found.append(word)
+        already = {w.lower() for w in found}
+        found += [w for w in dict.fromkeys(ROLE.findall(claim.lower())) if w not in known_words | already]
+    return found
 
 
 def _citation_number(claim: str, number: str) -> bool:
@@ -144,8 +166,8 @@ class SupportScorer:
 
     def verdict(self, claim: str, passage: str, score: float | None = None) -> Verdict:
         score = self.scores(claim, [passage])[0] if score is None else score
-        if self.named is not None and (invented := invented_numbers(claim, passage, self.named)):
-            return Verdict(False, score, "rule", f"invented numbers: {', '.join(invented)}")
+        if self.named is not None and (invented := invented_terms(claim, passage, self.named)):
+            return Verdict(False, score, "rule", f"invented: {', '.join(invented)}")
         reasons = conflicts(claim, passage)
         if reasons and self.judge is None:
             return Verdict(False, score, "rule", "; ".join(reasons))

@@ -121,7 +121,9 @@ def main() -> None:
 
 
 def measure() -> dict:
-    from assistant.chain import Assistant, prompt_passages
+    from assistant.chain import Assistant
+    from assistant.context import passages_text, prompt_passages
+    from assistant.features import read_question
     from assistant.config import Settings
     from assistant.llm import load_llama
 
@@ -137,7 +139,7 @@ def measure() -> dict:
     for question in QUESTIONS:
         answer = assistant.ask(question)
         t = answer.timings
-        generation = t.get("generation", 0) - (t.get("first_token", 0) - t.get("retrieval", 0) - t.get("rewrite", 0))
+        generation = t.get("generation", 0) - t.get("first_token", 0)  # the clock's marks count from the question
         completion = answer.tokens.get("completion", 0)
         rows.append({"q": question, "ttft": t.get("first_token", float("nan")), "total": t["total"],
                      "prompt": answer.tokens.get("prompt", 0), "completion": completion,
@@ -149,8 +151,9 @@ def measure() -> dict:
 
     # Raw llama-cpp on the same prompt as the last question: the speed the chain should match.
     llm, _ = load_llama(settings.model_file, settings.n_ctx, settings.n_threads)
-    found = assistant.retrieve.invoke({"question": QUESTIONS[-1], "k": settings.top_k})
-    passages = assistant._passages(prompt_passages(found), QUESTIONS[-1])  # noqa: SLF001 - the chain's own prompt
+    features = read_question(QUESTIONS[-1], QUESTIONS[-1], (), assistant.corpus)
+    found = assistant.retrieve(QUESTIONS[-1], features, settings.top_k)
+    passages = passages_text(prompt_passages(found), QUESTIONS[-1], assistant.corpus, settings.prompt_words)
     messages = assistant.prompt.invoke({"passages": passages, "question": QUESTIONS[-1]}).to_messages()
     dicts = [{"role": {"system": "system", "human": "user"}[m.type], "content": m.content} for m in messages]
     raw = []

@@ -3,6 +3,7 @@
     python -m evals retrieval [--out PATH]
     python -m evals answers|judge|all [--suite fast|full] [--backend llama-cpp|openai|extractive] [--out DIR]
     python -m evals stability answer --out FILE | compare FILE FILE...
+    python -m evals ablate [--rules a,b] [--tuned FILE] [--held-out FILE,FILE] [--out FILE]
 
 To add a subcommand, add its module name and one-line help to SUBCOMMANDS (and to MODULES when the
 module's name differs from the subcommand's).
@@ -20,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "judge": "the support judge's accuracy on the labelled judge pairs (score-only, LLM-only, combined)",
     "all": "retrieval + answers + judge in one run, one JSON and one HTML report",
     "stability": "decisions that change with the floating-point path (thread count, CPU backend)",
+    "ablate": "each rule of assistant/rules.py switched off in turn: its effect on tuned and held-out items",
 }
 MODULES: dict[str, str] = {"all": "suite"}
 

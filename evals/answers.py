@@ -59,8 +59,10 @@ def make_assistant(backend: str = "extractive", data_dir: Path | None = None) ->
 
 def _answer_record(answer: Any) -> dict[str, Any]:
     return {
-        "answer": answer.text, "route": answer.route, "refused": bool(answer.refused), "backend": answer.backend,
-        "refusal_reason": answer.refusal_reason, "draft": answer.draft,
+        "answer": answer.text, "route": answer.kind.value, "refused": answer.refused, "backend": answer.backend,
+        "refusal_reason": answer.refusal.value if answer.refusal else "", "rule": answer.rule, "draft": answer.draft,
+        "related": [s.text for s in answer.related], "notes": answer.notes,
+        "answerable_probability": None if answer.answerable_probability is None else round(answer.answerable_probability, 3),
         "refusal_probability": None if answer.refusal_probability is None else round(answer.refusal_probability, 3),
         "standalone": answer.standalone_question,
         "sentences": [{"text": s.text, "citations": [c.key for c in s.citations], "system_supported": s.supported,
@@ -135,6 +137,8 @@ def score_record(record: dict[str, Any], item: Mapping[str, Any], judge: Callabl
     text = record["answer"]
     if item["key_facts"] and not item["refuse"]:
         evaluation["key_facts"] = M.facts_stated(text, item["key_facts"])
+    if item.get("gold") and not item["refuse"]:
+        evaluation["right_paragraph"] = M.right_paragraph(record["cited"], item["gold"])
     evaluation["refusal_ok"] = bool(record["refused"]) == bool(item["refuse"])
     if item["category"] == "lookup":
         evaluation["lookup_exact"] = M.lookup_exact(text, gold_texts(item, corpus), item["key_facts"])
@@ -236,6 +240,8 @@ def aggregate(records: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str,
         "sentences": cit["sentences"], "citations": cit["citations"],
         "key_fact_recall": M.key_fact_recall(e["key_facts"] for e in evals if "key_facts" in e),
         "key_facts": sum(len(e["key_facts"]) for e in evals if "key_facts" in e),
+        "all_key_facts": M.all_stated(e["key_facts"] for e in evals if "key_facts" in e),
+        "right_paragraph": _share(e["right_paragraph"] for e in evals if "right_paragraph" in e),
         "refusal_precision": refusal["precision"], "refusal_recall": refusal["recall"], "refusal_f1": refusal["f1"],
         "refusal_tp": refusal["tp"], "refusal_fp": refusal["fp"], "refusal_fn": refusal["fn"],
         "lookup_accuracy": sum(lookups) / len(lookups) if lookups else None, "lookup_items": len(lookups),
@@ -252,12 +258,19 @@ def aggregate(records: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str,
         by_category[category] = {
             "items": len(subset),
             "key_fact_recall": M.key_fact_recall(e["key_facts"] for e in sub_evals if "key_facts" in e),
+            "all_key_facts": M.all_stated(e["key_facts"] for e in sub_evals if "key_facts" in e),
+            "right_paragraph": _share(e["right_paragraph"] for e in sub_evals if "right_paragraph" in e),
             "refusal_accuracy": sum(e["refusal_ok"] for e in sub_evals) / len(subset),
             "citation_recall": sub_cit["recall"], "citation_precision": sub_cit["precision"],
             "failing": sum(bool(e["failures"]) for e in sub_evals),
         }
     out["by_category"] = by_category
     return out
+
+
+def _share(flags: Iterable[bool]) -> float | None:
+    flags = list(flags)
+    return sum(flags) / len(flags) if flags else None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -47,6 +47,21 @@ def key_fact_recall(rows: Iterable[Sequence[bool]]) -> float | None:
     return sum(flags) / len(flags) if flags else None
 
 
+def all_stated(rows: Iterable[Sequence[bool]]) -> float | None:
+    """Share of items whose every key fact is stated (macro, per item); None when there are none."""
+    rows = [row for row in rows if row]
+    return sum(all(row) for row in rows) / len(rows) if rows else None
+
+
+def right_paragraph(cited: Sequence[str], gold: Sequence[str]) -> bool:
+    """The answer cites a paragraph that answers the question (any of the gold ones).
+
+    >>> right_paragraph(["A/C.1/73/L.27/Rev.1 ¶6"], ["A/C.1/73/L.27/Rev.1 ¶6", "A/RES/73/27 ¶6"])
+    True
+    """
+    return bool(set(cited) & set(gold))
+
+
 def refusal_scores(pairs: Iterable[tuple[bool, bool]]) -> dict[str, float | int | None]:
     """(refused, should_refuse) per item -> precision, recall and F1 of refusing, and the counts.
 

@@ -16,11 +16,28 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.prompts import RELATED
 from corpus.weight import weight
 
 if TYPE_CHECKING:
     from assistant.answer import Answer
     from corpus.store import Corpus
+
+
+QUESTION_CHARS = 2_000  # the assistant refuses longer questions (assistant/chain.py), so no more is kept
+
+
+def clip_question(question: str) -> str:
+    """The question as a conversation keeps and shows it: a pasted book is cut, and says so.
+
+    >>> clip_question("What does 1.6 say?")
+    'What does 1.6 say?'
+    >>> clip_question("x" * 100_000)[-40:]
+    'xxxxxxx … [cut: 100,000 characters long]'
+    """
+    if len(question) <= QUESTION_CHARS:
+        return question
+    return f"{question[:QUESTION_CHARS]} … [cut: {len(question):,} characters long]"
 
 
 @dataclass
@@ -38,8 +55,10 @@ class Conversation:
     turns: list[Turn] = field(default_factory=list)
 
     def history(self) -> list[tuple[str, str]]:
-        """(question, answer text) of the answered turns, as Assistant.stream takes it."""
-        return [(t.question, t.answer.text) for t in self.turns if t.answer is not None]
+        """(question, answer text) of the answered turns, as Assistant.stream takes it. A question that was
+        cut (too long to be answered) is no context for the next one."""
+        return [(t.question, t.answer.text) for t in self.turns if t.answer is not None
+                and len(t.question) <= QUESTION_CHARS]
 
     def questions_before(self, number: int) -> list[str]:
         """The earlier questions of turn `number` (1-based), as eval items write `history`."""
@@ -56,7 +75,7 @@ def _quote(text: str) -> str:
 def answer_markdown(question: str, answer: "Answer", corpus: "Corpus | None" = None) -> str:
     """The answer as Markdown: question, the answer quoted with its citations, then every cited
     paragraph written out (citation, kind, weight, page, document title, verbatim text)."""
-    lines = [f"**Question:** {question.strip()}", "", _quote(answer.text), ""]
+    lines = [f"**Question:** {question.strip()}", "", _quote(" ".join([answer.text, *answer.notes])), ""]
     unsupported = [s for s in answer.sentences if not s.supported]
     if unsupported:
         lines += [f"_⚠ {len(unsupported)} sentence(s) not supported by the cited paragraphs (marked above)._", ""]
@@ -74,6 +93,9 @@ def answer_markdown(question: str, answer: "Answer", corpus: "Corpus | None" = N
             lines.append(f"{n}. {cited.citation} ({'; '.join(facts)}){title}")
             lines += ["   " + line for line in _quote(f"“{cited.text}”").splitlines()]
             lines.append("")
+    elif answer.related:
+        lines += [f"**{RELATED}**", ""]
+        lines += [f"- {' '.join(str(c) for c in s.citations)} {s.text}" for s in answer.related] + [""]
     elif answer.refused and answer.retrieved:
         lines += ["**Closest paragraphs (not an answer)**", ""]
         lines += [f"- {r.citation}" for r in answer.retrieved[:3]] + [""]

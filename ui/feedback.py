@@ -81,7 +81,7 @@ def record(db: Path, *, conversation: str, turn: int, question: str, history: Se
                    updated = excluded.updated, rating = excluded.rating,
                    comment = CASE WHEN ? THEN excluded.comment ELSE feedback.comment END""",
             (now, now, conversation, int(turn), question, json.dumps(list(history), ensure_ascii=False), answer.text,
-             answer.route, answer.backend, json.dumps(citations, ensure_ascii=False), int(answer.refused), rating,
+             answer.kind.value, answer.backend, json.dumps(citations, ensure_ascii=False), int(answer.refused), rating,
              (comment or "").strip(), json.dumps(answer_json(answer), ensure_ascii=False), comment is not None))
         row = connection.execute("SELECT id FROM feedback WHERE conversation = ? AND turn = ?",
                                  (conversation, int(turn))).fetchone()

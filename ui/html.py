@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from assistant.prompts import RELATED
 from corpus.records import RESOLUTION, Citation, Document, Paragraph, RegistryEntry
 from corpus.weight import weight
 
@@ -107,7 +108,7 @@ def answer_body(answer: "Answer") -> str:
     """The verified answer: per sentence, its text and citation chips; unsupported sentences marked."""
     from assistant.citations import render_answer
 
-    if answer.route == "answer" and answer.sentences:
+    if answer.kind == "answer" and answer.sentences:
         prefix = render_answer(answer.sentences)
         if answer.text.startswith(prefix):
             parts = []
@@ -117,9 +118,9 @@ def answer_body(answer: "Answer") -> str:
                     parts.append(f'<span class="ua-sentence ua-supported">{esc(s.text.rstrip())}</span> {chips}')
                 else:
                     parts.append(unsupported_span(s.text.rstrip()))
-            tail = answer.text[len(prefix):].strip()
+            tail = " ".join([answer.text[len(prefix):].strip(), *answer.notes]).strip()
             return " ".join(parts) + (f'<span class="ua-note">{text_with_chips(tail)}</span>' if tail else "")
-    return text_with_chips(answer.text)
+    return text_with_chips(" ".join([answer.text, *answer.notes]))
 
 
 def sources_list(answer: "Answer", corpus: "Corpus") -> str:
@@ -130,6 +131,11 @@ def sources_list(answer: "Answer", corpus: "Corpus") -> str:
             items.append(f'<li>{chip(cited.citation)} <span class="ua-muted">{esc(", ".join(facts))}</span>'
                          f'<div class="ua-source-quote">“{esc(short(cited.text, 40))}”</div></li>')
         return f'<div class="ua-sources"><div class="ua-sources-title">Sources</div><ol>{"".join(items)}</ol></div>'
+    if answer.related:
+        items = "".join(f'<li>{" ".join(chip(c) for c in s.citations)} <div class="ua-source-quote">{esc(short(s.text, 60))}</div></li>'
+                        for s in answer.related)
+        return (f'<div class="ua-sources ua-related"><div class="ua-sources-title">{esc(RELATED)}</div>'
+                f'<ol>{items}</ol></div>')
     if answer.refused and answer.retrieved:
         items = "".join(f'<li>{chip(r.citation)} <span class="ua-muted">{esc(short(r.text, 16))}</span></li>'
                         for r in answer.retrieved[:3])
@@ -161,7 +167,7 @@ def turn_html(number: int, question: str, answer: "Answer | None", corpus: "Corp
                 if streaming else f'<div class="ua-meta ua-pulse">{esc(waiting or "Waiting for the assistant …")}</div>')
         a = f'<div class="ua-a ua-pending"><span class="ua-who">Answer</span>{body}</div>'
     else:
-        route = "refusal" if answer.refused else answer.route
+        route = "refusal" if answer.refused else answer.kind
         label = {"refusal": "Not answered from the documents", "lookup": "Paragraph",
                  "registry": "Cited document"}.get(route, "Answer")
         up = " ua-on" if rating == "up" else ""
@@ -215,7 +221,8 @@ READER_EMPTY = ('<div class="ua-reader ua-reader-empty"><p class="ua-reader-hint
 
 def reader_error(message: str, typed: str = "") -> str:
     return ('<div class="ua-reader ua-reader-error" role="alert">'
-            + (f'<div class="ua-reader-typed">Looked up: <code>{esc(typed)}</code></div>' if typed else "")
+            + (f'<div class="ua-reader-typed">Looked up: <code>{esc(typed[:200] + (" …" if len(typed) > 200 else ""))}'
+               '</code></div>' if typed else "")
             + f'<p class="ua-error-text">{esc(message)}</p>'
             '<p class="ua-muted">Forms that work: 1.6 · para 4 (c) · PP3 · third preambular paragraph · footnote 2 · '
             'A/70/174 ¶26 · resolution 58/199</p></div>')
