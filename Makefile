@@ -1,6 +1,7 @@
 # make run   -- set everything up, build the index if missing, start the app on http://127.0.0.1:7860
 # make test  -- set everything up and run the whole test suite
 # make bench -- benchmarks (figures printed, never asserted)
+# make soak  -- soak test: 200 questions from 10 clients against `assistant serve` (long with the LLM; not in bench)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -22,7 +23,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test bench eval clean browser qemu model
+.PHONY: setup run test bench soak eval clean browser qemu model
 
 setup: $(STAMP) model browser qemu
 
@@ -62,6 +63,9 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_retrieval.py
 	$(BIN)/python benchmarks/bench_answers.py
+
+soak: setup
+	$(BIN)/python benchmarks/soak.py
 
 eval: setup
 	$(BIN)/assistant eval all --suite full

@@ -3,20 +3,24 @@
 
     assistant lookup "1.6"                  a paragraph, verbatim, with its citation
     assistant docs                          documents in the corpus and the registry of cited ones
-    assistant ingest FILE... [--symbol S]   add a user's PDF or text document
+    assistant ingest FILE|DIR... [--replace]  add PDF/text documents, or every one in a folder (resumable)
     assistant index [--rebuild]             build or update the paragraph index
     assistant search "query" [-k N]         ranked paragraphs (hybrid search)
     assistant ask "question" [--json]       a grounded answer with verified citations
     assistant chat                          a conversation in the terminal
     assistant serve                         the Gradio app on http://127.0.0.1:7860
+    assistant mcp [--http --port N]         an MCP server (stdio, or streamable HTTP on 127.0.0.1)
     assistant eval [retrieval|answers]      evaluation runs
     assistant doctor                        the CPU backend llama.cpp runs here and what it uses
+    assistant rules                         the answer path's rules, each with its purpose, on or off
+    assistant trace "PP8" | --text T | --file F  where the same or near wording stands in the corpus
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -63,28 +67,51 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from corpus.ingest import IngestError, ingest
+    from tqdm import tqdm
+
+    from corpus.ingest import IngestStatus, find_documents, ingest_files
 
     s = settings()
-    if args.symbol and len(args.paths) > 1:
+    found = find_documents([Path(p) for p in args.paths])
+    for path in found.outside:  # a link out of the named folder: not what the user named
+        print(f"warning: {path}: skipped, its real path {path.resolve()} is outside the folder", file=sys.stderr)
+    if args.symbol and len(found.files) > 1:
         print("error: --symbol names one document; ingest the files one at a time", file=sys.stderr)
         return 2
-    failures = 0
-    for path in args.paths:
-        try:
-            doc = ingest(Path(path), s.user_docs_dir, symbol=args.symbol)
-        except IngestError as error:
-            print(f"error: {error}", file=sys.stderr)
-            failures += 1
-            continue
-        print(f"added {doc.symbol}: {len(doc.paragraphs)} paragraphs "
-              f"({', '.join(p.label for p in doc.paragraphs[:8])}{', ...' if len(doc.paragraphs) > 8 else ''})")
-    if failures == 0 and not args.no_index:
-        from assistant.resources import sync_index
+    if not found.files:
+        print(f"error: no PDF or text files in {', '.join(args.paths)}", file=sys.stderr)
+        return 2
+    # One bar for the whole command (files, then the index), on stderr; messages go above it.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no second bar from the model's loading
+    bar = tqdm(total=len(found.files), desc="ingest", unit="file", file=sys.stderr, dynamic_ncols=True)
 
-        report = sync_index()
-        print(f"index: {report}")
-    return 1 if failures else 0
+    def on_result(result) -> None:
+        bar.write(result.message, file=sys.stderr if result.status is IngestStatus.REFUSED else sys.stdout)
+        bar.update(1)
+
+    def on_index(stage: str, done: int, total: int) -> None:
+        if bar.desc != f"index ({stage})":
+            bar.unit = "chunk"
+            bar.reset(total=total)
+            bar.set_description(f"index ({stage})")
+        bar.update(done - bar.n)
+
+    try:
+        results = ingest_files(found.files, s.user_docs_dir, symbol=args.symbol, replace=args.replace,
+                               progress=on_result)
+        counts = {status: sum(r.status is status for r in results) for status in IngestStatus}
+        summary = ", ".join(f"{n} {status.value}" for status, n in counts.items() if n)
+        ignored = f" ({len(found.ignored)} other files ignored)" if found.ignored else ""
+        bar.write(f"{len(results)} file{'s' if len(results) != 1 else ''}: {summary}{ignored}", file=sys.stdout)
+        # The index is synced even when nothing changed: a run that crashed before its sync is finished here.
+        if not args.no_index and counts[IngestStatus.REFUSED] < len(results):
+            from assistant.resources import sync_index
+
+            report = sync_index(progress=on_index)
+            bar.write(f"index: {report}", file=sys.stdout)
+    finally:
+        bar.close()
+    return 1 if counts[IngestStatus.REFUSED] else 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -112,9 +139,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     hits = searcher().search(" ".join(args.query), k=args.k, mode=args.mode,
                              symbols=args.doc or None, kinds=args.kind or None)
     if args.json:
-        print(json.dumps([{"citation": str(h.paragraph.citation), "score": h.score, "kind": h.paragraph.kind,
-                           "page": h.paragraph.page, "text": h.paragraph.text,
-                           "dense_rank": h.dense_rank, "bm25_rank": h.bm25_rank} for h in hits],
+        from corpus.agreed import AgreedIndex
+
+        agreed = AgreedIndex(_corpus())
+        print(json.dumps([{"citation": str(h.paragraph.citation), "doc": h.paragraph.symbol, "label": h.paragraph.label,
+                           "score": h.score, "kind": h.paragraph.kind, "page": h.paragraph.page, "text": h.paragraph.text,
+                           "dense_rank": h.dense_rank, "bm25_rank": h.bm25_rank,
+                           "same_wording": [str(c) for c in agreed.same_wording(h.paragraph)]} for h in hits],
                          ensure_ascii=False, indent=2))
     else:
         for rank, hit in enumerate(hits, 1):
@@ -175,6 +206,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port, auth=args.auth, no_auth=args.no_auth)
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from ui.mcp_server import run
+
+    return run(http=args.http, host=args.host, port=args.port, no_auth=args.no_auth)
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from evals.__main__ import main as evals_main
 
@@ -199,9 +236,45 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trace(args: argparse.Namespace) -> int:
+    from corpus.agreed import AgreedIndex, NotAParagraph, check_json, render_check, render_trace, trace_json
+
+    sources = [bool(args.reference), args.text is not None, args.file is not None]
+    if sum(sources) != 1:
+        print('error: give one of: a paragraph ("PP8", "A/70/174 ¶26"), --text "...", --file FILE', file=sys.stderr)
+        return 2
+    index = AgreedIndex(_corpus())
+    if args.file is not None or args.check:  # a delegate's draft: judged sentence by sentence
+        try:
+            text = Path(args.file).read_text(encoding="utf-8") if args.file is not None else args.text
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"error: cannot read {args.file}: {error}", file=sys.stderr)
+            return 2
+        check = index.check_statement(text)
+        print(json.dumps(check_json(check), ensure_ascii=False, indent=2) if args.json else render_check(check))
+        return 0
+    try:
+        trace = index.trace_reference(" ".join(args.reference)) if args.reference else index.trace(args.text)
+    except NotAParagraph as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(trace_json(trace), ensure_ascii=False, indent=2) if args.json else render_trace(trace))
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     for key, value in settings().model_dump().items():
         print(f"ASSISTANT_{key.upper()}={value if value is not None else ''}")
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from assistant.rules import RULES
+
+    for rule in RULES:
+        state = "on " if settings().rule(rule.name) else "OFF"
+        print(f"{state} {rule.name:<30} [{rule.stage}] {rule.purpose}\n{'':35}made for: {rule.origin}")
+    print("\nSwitch rules off with ASSISTANT_RULES_OFF=name,name (python -m evals ablate measures each).")
     return 0
 
 
@@ -220,9 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs)
 
-    p = sub.add_parser("ingest", help="add PDF or text documents to the corpus")
-    p.add_argument("paths", nargs="+")
+    p = sub.add_parser("ingest", help="add PDF or text documents (files or folders of them) to the corpus")
+    p.add_argument("paths", nargs="+", help="files, or folders searched for *.pdf, *.txt, *.text")
     p.add_argument("--symbol", help="the document symbol, when the text does not give it")
+    p.add_argument("--replace", action="store_true",
+                   help="replace a document already in the corpus under the same symbol with other text")
     p.add_argument("--no-index", action="store_true", help="do not update the search index")
     p.set_defaults(func=cmd_ingest)
 
@@ -258,6 +333,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-auth", action="store_true")
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("mcp", help="serve lookup, search and ask to MCP clients (stdio, or --http)")
+    p.add_argument("--http", action="store_true", help="streamable HTTP on http://HOST:PORT/mcp instead of stdio")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--no-auth", action="store_true", help="allow a --host beyond 127.0.0.1 (the MCP server has no password)")
+    p.set_defaults(func=cmd_mcp)
+
     p = sub.add_parser("eval", help="run an evaluation")
     p.add_argument("what", nargs="?", default="answers", choices=["retrieval", "answers", "judge", "all"])
     p.add_argument("--suite", choices=["fast", "full"])
@@ -270,13 +352,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("config", help="print the configuration in force")
     p.set_defaults(func=cmd_config)
+
+    p = sub.add_parser("rules", help="the answer path's rules (assistant/rules.py): purpose, origin, on or off")
+    p.set_defaults(func=cmd_rules)
+
+    p = sub.add_parser("trace", help="where a paragraph's or a text's wording stands in the corpus (agreed language)")
+    p.add_argument("reference", nargs="*", help='a paragraph: "PP8", "1.6", "A/70/174 ¶26"')
+    p.add_argument("--text", help="pasted text to trace")
+    p.add_argument("--file", help="a draft statement (UTF-8 text), checked sentence by sentence")
+    p.add_argument("--check", action="store_true", help="check --text sentence by sentence, like --file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_trace)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from embeddings.index import IndexUnavailable
+
     try:
         return args.func(args)
+    except IndexUnavailable as error:  # a read-only or full data folder: said plainly, nothing half-written
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -41,7 +41,9 @@ LABEL = re.compile(
 RESOLUTION_REF = re.compile(
     r"^(?:(?P<hrc>(?:human rights council|hrc)\s+)|(?:general assembly\s+|ga\s+|un\s+)?)"
     r"(?:resolution\s+)?(?P<num>\d{1,3}/\d{1,4})$", re.I)
-PARAGRAPH_WORDS = re.compile(r"(?:\b(?:operative\s+|op\.?\s+)?(?:paragraphs?|paras?)\b\.?|\b(?:operative|op)\b\.?|¶|§)\s*", re.I)
+# "op 3", "OP3" (run together), "norm 1.10" (the norms are ¶1's sub-paragraphs, so the number is the label).
+PARAGRAPH_WORDS = re.compile(r"(?:\b(?:operative\s+|op\.?\s*)?(?:paragraphs?|paras?)\b\.?|\b(?:operative|op|norm)\b\.?"
+                             r"|\bop(?=\d)|¶|§)\s*", re.I)
 # Names people use for the cited reports instead of their symbols.
 ALIASES = {
     r"(?:the\s+)?(?:2021\s+)?OEWG(?:\s+final)?(?:\s+substantive)?\s+report": "A/AC.290/2021/CRP.2",
@@ -51,7 +53,8 @@ ALIASES = {
 }
 ANNEXED = re.compile(r"^(?P<label>.+?)\s+of\s+the\s+(?:declaration|text|annex)\s+(?:annexed\s+to|to|of)\s+(?P<doc>.+)$", re.I)
 LOOKUP_VERBS = re.compile(
-    r"^(?:please\s+)?(?:what\s+(?:does|do|did)|what(?:\s+is|'s|s)(?:\s+in)?|quote|show(?:\s+me)?|print|read|"
+    r"^(?:please\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|i\s+(?:would|'d)\s+like\s+to\s+|let\s+me\s+)?"
+    r"(?:what\s+(?:does|do|did)|what(?:\s+is|'s|s)(?:\s+in)?|quote|show(?:\s+me)?|print|read(?:\s+out)?(?:\s+me)?|see|"
     r"give\s+me|tell\s+me|display|cite|open|look\s*up|lookup|text\s+of|find)\s+(?:the\s+)?(?:(?:full\s+|exact\s+)?text\s+of\s+(?:the\s+)?)?",
     re.I)
 TRAILING = re.compile(
@@ -155,8 +158,9 @@ def resolve(text: str, corpus: "Corpus", default_symbol: str = RESOLUTION) -> Lo
 
     reference = parse_reference(text, default_symbol)
     if reference is None:
+        shown = text if len(text) <= 80 else text[:80] + " …"  # a pasted page is not echoed back whole
         raise UnknownReference(
-            f"'{text}' is not a paragraph reference; try e.g. '1.6', 'PP3', 'footnote 2', 'A/70/174 ¶26' "
+            f"'{shown}' is not a paragraph reference; try e.g. '1.6', 'PP3', 'footnote 2', 'A/70/174 ¶26' "
             "or 'resolution 58/199'")
     document = corpus.document(reference.symbol)
     entry = find_entry(corpus, reference.symbol)

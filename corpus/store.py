@@ -139,10 +139,16 @@ def user_file(user_dir: Path, symbol: str) -> Path:
     return user_dir / (re.sub(r"[^A-Za-z0-9.]+", "_", symbol).strip("_") + ".json")
 
 
-def save_user_document(user_dir: Path, doc: Document, text: str, fmt: str, source: str) -> Path:
-    """Store an ingested document's text so it is parsed with the rest (atomic write)."""
+def save_user_document(user_dir: Path, doc: Document, text: str, fmt: str, source: str,
+                       digest: str | None = None) -> Path:
+    """Store an ingested document's text so it is parsed with the rest (atomic write).
+
+    `digest` (sha256 of the source file) lets a re-run recognise the same file without parsing it.
+    """
     path = user_file(user_dir, doc.symbol)
     payload = {"symbol": doc.symbol, "format": fmt, "source": source, "text": text}
+    if digest:
+        payload["sha256"] = digest
     _atomic_write(path, json.dumps(payload, ensure_ascii=False, indent=1))
     return path
 

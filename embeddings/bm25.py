@@ -105,6 +105,8 @@ class BM25Index:
         scores = self.scores(query)
         if allowed is not None:
             scores = np.where(np.asarray(allowed, dtype=bool), scores, 0.0)
-        order = np.argsort(-scores, kind="stable")
-        hits = [(int(i), float(scores[i])) for i in order if scores[i] > 0]
-        return hits[:k] if k else hits
+        # Only matching chunks are sorted and only k of them become Python tuples: a loop over every
+        # chunk made each query O(corpus) in Python (benchmarks/bench_scale.py). Ties keep chunk order.
+        matching = np.flatnonzero(scores > 0)
+        order = matching[np.argsort(-scores[matching], kind="stable")]
+        return [(int(i), float(scores[i])) for i in (order[:k] if k else order)]

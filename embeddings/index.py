@@ -25,6 +25,7 @@ model (different `model_id`) is rebuilt in full, never mixed. One writer at a ti
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -37,10 +38,16 @@ from corpus.store import Corpus
 from embeddings.chunks import Chunk, corpus_chunks
 from embeddings.encoder import Encoder
 
+log = logging.getLogger(__name__)
+
 DEFAULT_COLLECTION = "paragraphs"
 POINTER_SUFFIX = ".active"
 GENERATION_INFIX = ".v"
 Progress = Callable[[str, int, int], None]  # (stage, done, total): "copy"/"encode" as a generation fills
+
+
+class IndexUnavailable(RuntimeError):
+    """The index folder cannot be created, read or replaced (read-only, full, not a folder)."""
 
 
 class IndexMissing(LookupError):
@@ -83,8 +90,31 @@ def make_client(path: Path | str | None = None, host: str | None = None, port: i
         return chromadb.HttpClient(host=host, port=port, settings=settings)
     if path is None:
         raise ValueError("give an index folder (path) or a Chroma server (host)")
-    Path(path).mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=settings)
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise IndexUnavailable(f"cannot create the index folder {path}: {error.strerror or error}") from None
+    try:
+        client = chromadb.PersistentClient(path=str(path), settings=settings)
+        client.list_collections()  # reads the store: a file that is not Chroma's database fails here
+        return client
+    except Exception as error:  # noqa: BLE001 - chromadb raises many kinds for a store it cannot read
+        # A corrupt store, or one written by another Chroma version, is moved aside (kept, not deleted:
+        # the safe side if the error was something else) and the index is rebuilt from the corpus.
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+        aside = path.with_name(f"{path.name}.unreadable-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+        try:
+            path.rename(aside)
+            path.mkdir()
+        except OSError as move_error:
+            raise IndexUnavailable(f"the index in {path} cannot be read ({type(error).__name__}: {error}) "
+                                   f"and cannot be moved aside: {move_error.strerror or move_error}") from None
+        log.warning("the index in %s could not be read (%s: %s); moved to %s, rebuilding it from the corpus",
+                    path, type(error).__name__, str(error)[:200], aside)
+        return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
 def _pointer(client: Any, name: str) -> Any:

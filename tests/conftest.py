@@ -44,15 +44,16 @@ def ui_free_port() -> int:
         return s.getsockname()[1]
 
 
-def ui_start_app(settings, backend: str = "extractive"):
-    """build_app + launch on a free 127.0.0.1 port without blocking; returns (url, app, assistant)."""
+def ui_start_app(settings, backend: str = "extractive", auth: tuple[str, str] | None = None):
+    """build_app + launch on a free 127.0.0.1 port without blocking (with the /v1 OpenAI-compatible
+    routes, and `auth` as `--auth` gives it); returns (url, app, assistant)."""
     from assistant.chain import Assistant
     from ui.app import build_app, launch
 
     assistant = Assistant(settings, backend=backend)
     app = build_app(assistant)
     port = ui_free_port()
-    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    launch(app, "127.0.0.1", port, auth=auth, prevent_thread_lock=True, quiet=True, assistant=assistant)
     return f"http://127.0.0.1:{port}/", app, assistant
 
 

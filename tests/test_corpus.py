@@ -99,6 +99,8 @@ EXCERPT_LABELS = {
     "A/RES/36/103": ["header", "PP1", "PP2", "PP3", "PP4", "PP5", "PP6", "1", "2", "annex",
                      "annex-PP1", "annex-PP2", "annex-PP3", "annex-PP4"],
     "A/AC.290/2021/CRP.2": ["header", "heading-1", "1", "2", "3", "54", "55", "56", "heading-2", "56-b1", "56-b2"],
+    # PP1-PP3 follow "The General Assembly," with no gap; 4(c), 4(d) keep their printed letters after one.
+    "A/RES/68/167": ["header", "PP1", "PP2", "PP3", "4", "4(c)", "4(d)"],
 }
 
 
@@ -129,9 +131,20 @@ def test_registry_lists_every_cited_document(corpus):
     assert Citation(RESOLUTION, "1.5") in registry["A/HRC/RES/26/13"].cited_by
     # The draft of 69/166 is in the corpus, never the adopted text: the registry says so.
     assert registry["A/RES/69/166"].availability == "absent" and "A/C.3/69/L.26/Rev.1" in registry["A/RES/69/166"].note
+    # A/RES/68/167 (cited by 1.5) is a partial excerpt, known from its own front matter.
+    assert registry["A/RES/68/167"].availability == "partial" and registry["A/RES/68/167"].date == "2013-12-18"
+    assert registry["A/RES/68/167"].cited_by == (Citation(RESOLUTION, "1.5"),)
     cited_70_174 = {c.label for c in registry["A/70/174"].cited_by}
     assert {"PP15", "PP16", "PP17", "1", "4", "fn1", "fn2"} <= cited_70_174
     assert RESOLUTION not in registry
+
+
+def test_a_sub_item_after_a_gap_keeps_its_printed_letter_and_chapeau(corpus):
+    doc = corpus.document("A/RES/68/167")
+    assert doc.get("4").phrase == "Calls upon" and doc.get("4(c)").kind == "operative"
+    assert doc.get("4(c)").text.startswith("To review their procedures, practices and legislation")
+    assert doc.get("4(d)").text.endswith("the collection of personal data")  # no closing punctuation: see PROVENANCE.md
+    assert doc.get("4(a)") is None and doc.get("1") is None
 
 
 def test_parse_excerpt_needs_a_symbol():

@@ -40,6 +40,8 @@ def corpus():
     ("A/70/174 para 26", "A/70/174", "26"),
     ("[A/C.1/73/L.27/Rev.1 ¶1.6]", "A/C.1/73/L.27/Rev.1", "1.6"),
     ("A/RES/58/199 ¶gap1.2", "A/RES/58/199", "gap1.2"),
+    ("A/RES/68/167 ¶4(c)", "A/RES/68/167", "4(c)"),
+    ("68/167 operative paragraph 4 (d)", "A/RES/68/167", "4(d)"),
     ("op 2", "A/C.1/73/L.27/Rev.1", "2"),
     ("58/199 operative 1", "A/RES/58/199", "1"),
     ("OEWG final report paragraph 54", "A/AC.290/2021/CRP.2", "54"),
@@ -55,6 +57,7 @@ def test_typed_forms_resolve_to_the_paragraph(corpus, typed, symbol, label):
     ("resolution 58/199", "A/RES/58/199", "partial"),
     ("A/RES/58/199", "A/RES/58/199", "partial"),
     ("resolution 71/28", "A/RES/71/28", "absent"),
+    ("resolution 68/167", "A/RES/68/167", "partial"),
     ("Human Rights Council resolution 20/8", "A/HRC/RES/20/8", "absent"),
 ])
 def test_document_references_show_the_registry_entry(corpus, typed, symbol, availability):
@@ -143,7 +146,7 @@ def test_an_ingested_document_joins_the_corpus_and_replaces_nothing_else(tmp_pat
     assert doc.symbol == "A/C.1/99/L.1"
     corpus = load_corpus(user_dir=tmp_path / "docs")
     assert corpus.get("A/C.1/99/L.1", "1.6").text == corpus.get("A/C.1/73/L.27/Rev.1", "1.6").text
-    assert len(corpus.documents) == 12
+    assert len(corpus.documents) == 13  # 12 shipped (resolution + 11 excerpts) + this one
 
 
 def test_symbol_can_be_given_for_a_text_without_one(tmp_path):
@@ -231,7 +234,7 @@ def test_cli_document_lookup_and_docs(tmp_path):
     assert result.returncode == 0 and "absent" in result.stdout and "assistant ingest" in result.stdout
     docs = _cli("docs", "--json", data_dir=tmp_path)
     payload = json.loads(docs.stdout)
-    assert len(payload["documents"]) == 11 and any(e["symbol"] == "A/RES/71/28" for e in payload["registry"])
+    assert len(payload["documents"]) == 12 and any(e["symbol"] == "A/RES/71/28" for e in payload["registry"])
 
 
 def test_cli_ingest_reports_errors_and_keeps_going(tmp_path):

@@ -45,7 +45,7 @@ def verbatim(page: str) -> str:
 def test_ask_streams_a_cited_answer_and_follow_up_uses_the_history(ui_server):
     c = client(ui_server)
     page, answer, status, turns = ask(c, OEWG)
-    assert answer["route"] == "answer" and not answer["refused"]
+    assert answer["kind"] == "answer" and not answer["refused"]
     cited = [x["citation"] for x in answer["citations"]]
     assert f"[{RES} ¶6]" in cited
     assert "June 2019" in answer["answer"]

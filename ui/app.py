@@ -16,12 +16,14 @@ API endpoints (gradio_client): /ask(question, backend, k, documents) -> (convers
 JSON, status, turn choices); /lookup(reference) -> (reader HTML, record); /feedback(turn, rating,
 comment); /answer_markdown(turn); /export_conversation(format) -> file; /export_feedback() -> file;
 /new_conversation(). The conversation is per session (gr.State): one Client = one conversation.
+The same server answers OpenAI-compatible /v1/chat/completions and /v1/models (ui/openai_api.py).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import sys
 import threading
 import time
@@ -33,7 +35,7 @@ import gradio as gr
 from ui import feedback as feedback_store
 from ui import html as views
 from ui.assets import CLICK_JS, CSS, THEME
-from ui.conversation import (Conversation, Turn, answer_markdown, conversation_json, conversation_markdown,
+from ui.conversation import (Conversation, Turn, answer_markdown, clip_question, conversation_json, conversation_markdown,
                              dumps, write_export)
 
 if TYPE_CHECKING:
@@ -59,6 +61,10 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
     corpus = assistant.corpus
     settings = assistant.settings
     db = settings.feedback_db
+    # Gradio serves every file under its upload folder, by default /tmp/gradio, which every Gradio app and
+    # user of the machine shares: this app's exports go to a folder of its own (read by the components
+    # made below and by launch()), so no file another program left there is served (tests/test_security.py).
+    os.environ["GRADIO_TEMP_DIR"] = str(settings.data_dir / "gradio-files")
 
     def turn_choices(conversation: Conversation | None) -> list[tuple[str, int]]:
         if not conversation:
@@ -75,7 +81,7 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
         question = (question or "").strip()
         if not question:
             raise gr.Error("Type a question first.", duration=4)
-        return question, "", views.conversation_html(conversation, corpus, pending=question,
+        return question, "", views.conversation_html(conversation, corpus, pending=clip_question(question),
                                                       waiting="Waiting for the assistant: it answers one question at a time; your place in the queue is shown below …")
 
     def ask(question: str, conversation: Conversation | None, backend: str, k: float, documents: list[str] | None):
@@ -86,12 +92,13 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
             raise gr.Error("Type a question first.", duration=4)
         backend = backend or assistant.backend
         status = f"Answering with {backend} …"
+        full, question = question, clip_question(question)  # the assistant reads it whole; the page shows it cut
         yield (views.conversation_html(conversation, corpus, pending=question, waiting="Searching the documents …"),
                gr.skip(), gr.skip(), status, gr.skip())
         history = conversation.history()
         text, answer, last = "", None, 0.0
         try:
-            for event in assistant.stream(question, history=history, backend=backend, k=int(k),
+            for event in assistant.stream(full, history=history, backend=backend, k=int(k),
                                           symbols=list(documents) if documents else None):
                 if isinstance(event, str):
                     text += event
@@ -104,8 +111,8 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
             if answer is None:
                 raise RuntimeError("the assistant finished without an answer")
         except Exception as error:  # noqa: BLE001 - shown to the user, logged with its traceback
-            log.error("answering %r failed:\n%s", question, traceback.format_exc())
-            message = f"The assistant failed: {type(error).__name__}: {error}"
+            log.error("answering %r failed:\n%s", question[:200], traceback.format_exc())
+            message = f"The assistant failed: {type(error).__name__}: {views.short(str(error), 60)}"
             conversation.turns.append(Turn(question, error=message))
             yield (views.conversation_html(conversation, corpus), conversation, {"error": message},
                    "The last question failed; see the message above.", gr.update(choices=turn_choices(conversation)))
@@ -177,6 +184,10 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
         record = settings_record(backend, k, documents)
         if (fmt or "").lower().startswith("json"):
             return str(write_export(dumps(conversation_json(conversation, corpus, record)), "conversation", ".json"))
+        if (fmt or "").lower().startswith("docx"):  # Word, a footnote per cited paragraph
+            from ui.docx_export import conversation_docx, write_docx
+
+            return str(write_docx(conversation_docx(conversation, corpus, record), "conversation"))
         return str(write_export(conversation_markdown(conversation, corpus, record), "conversation", ".md"))
 
     def export_feedback(include_down: bool = False):
@@ -238,7 +249,7 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
                         with gr.Accordion("Copy and export", open=False, elem_id="ua-export"):
                             with gr.Row():
                                 md_button = gr.Button("Show the selected answer as Markdown", scale=0, min_width=260)
-                                export_format = gr.Radio(["Markdown", "JSON"], value="Markdown", label="Conversation format",
+                                export_format = gr.Radio(["Markdown", "JSON", "DOCX"], value="Markdown", label="Conversation format",
                                                          scale=1)
                                 export_button = gr.Button("Export conversation", scale=0, min_width=200,
                                                           elem_id="ua-export-button")
@@ -313,10 +324,30 @@ LAUNCH_OPTIONS: dict[str, Any] = dict(
 
 
 def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, auth: tuple[str, str] | None = None,
-           prevent_thread_lock: bool = False, quiet: bool = False):
-    """Launch with the app's theme and CSS (Gradio 6 takes those at launch, not in Blocks)."""
+           prevent_thread_lock: bool = False, quiet: bool = False, assistant: "Assistant | None" = None):
+    """Launch with the app's theme and CSS (Gradio 6 takes those at launch, not in Blocks). With
+    `assistant`, the same server also answers the OpenAI-compatible /v1 routes (ui/openai_api.py),
+    behind the same `auth`."""
+    from ui.access import middleware
+
+    # With auth, every route but the login page wants the session (Gradio checks only some: ui/access.py).
+    app_kwargs: dict[str, Any] = {"middleware": [middleware()]}
+    if assistant is not None:
+        from contextlib import asynccontextmanager
+
+        from ui.openai_api import router
+
+        routes = router(assistant)
+
+        @asynccontextmanager
+        async def with_openai_api(server_app):
+            # Gradio builds its FastAPI app inside launch(); its startup adds the routes before the first request.
+            server_app.include_router(routes)
+            yield
+
+        app_kwargs["lifespan"] = with_openai_api
     return app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=prevent_thread_lock,
-                      quiet=quiet, **LAUNCH_OPTIONS)
+                      quiet=quiet, app_kwargs=app_kwargs, **LAUNCH_OPTIONS)
 
 
 def is_loopback(host: str) -> bool:
@@ -363,10 +394,12 @@ def serve(host: str | None = None, port: int | None = None, auth: str | None = N
     threading.Thread(target=_warm_up, args=(assistant,), daemon=True, name="warm-up").start()
     app = build_app(assistant)
     try:
-        launch(app, host, port, auth=credentials, prevent_thread_lock=True, quiet=True)
+        launch(app, host, port, auth=credentials, prevent_thread_lock=True, quiet=True, assistant=assistant)
         shown = f"[{host}]" if ":" in host else host
         print(f"Serving the A/C.1/73/L.27/Rev.1 assistant on http://{shown}:{port}/"
               + (" (password required)" if credentials else "") + " — Ctrl-C to stop", flush=True)
+        print(f"OpenAI-compatible API: http://{shown}:{port}/v1 (model 'unres-assistant'"
+              + (", api_key = the password" if credentials else "") + ")", flush=True)
         app.block_thread()
     except OSError as error:
         print(f"error: cannot serve on {host}:{port}: {error}", file=sys.stderr)
