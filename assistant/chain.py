@@ -180,8 +180,6 @@ class Assistant:
             return Route(RouteKind.REFUSE, "content_request")
         if features.display:
             return Route(RouteKind.LOOKUP, reference=features.display)
-        if features.cited and not any(self.resolves(c) for c in features.cited):
-            return Route(RouteKind.LOOKUP, reference=features.cited[0])  # it names paragraphs that do not exist
         symbols = [r.symbol for r in find_references(features.standalone)]
         symbols += [resolution_symbol(m.group(2), "HRC" if m.group(1) else "GA")
                     for m in RESOLUTION_NUMBER.finditer(features.standalone)]
@@ -192,6 +190,8 @@ class Assistant:
             return Route(RouteKind.REGISTRY, symbols=tuple(absent))
         if rule("instruction_only") and features.instruction_only:
             return Route(RouteKind.REFUSE, "instruction_only")
+        if features.cited and not any(self.resolves(c) for c in features.cited):
+            return Route(RouteKind.LOOKUP, reference=features.cited[0])  # it names paragraphs that do not exist
         if rule("header_quote") and features.header_question and features.scope and len(features.scope) == 1:
             # Who submitted the document, its title, symbol, agenda item: its front matter says, verbatim.
             return Route(RouteKind.LOOKUP, "header_quote", reference=f"{features.scope[0]} ¶header")

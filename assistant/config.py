@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     answer_timeout: float = Field(60.0, ge=1, description="seconds an answer's generation may take (also the OpenAI-compatible endpoint's read timeout); past it, or when the model fails, the extractive answer is given with a notice")
     temperature: float = 0.0
     judge_yes_min: float = Field(0.6, ge=0.5, le=1, description="llama-cpp: the support judge's P(YES) at or above which a sentence is supported; 0.5 is where greedy decoding flips and an AVX2 backend moved P(YES) by up to 0.056 on the judge pairs, so inside the 0.1 margin a sentence is unsupported (the safe side)")
-    refusal_confidence: float = Field(0.5, ge=0, le=1, description="llama-cpp: a model refusal of a question that is not yes/no, less likely than this (first-token probability), quotes the closest paragraphs instead; 0 = every refusal stands")
+    refusal_confidence: float = Field(0.75, ge=0, le=1, description="llama-cpp, rule retry_hesitant_refusal: a model refusal less likely than this (first-token probability) is generated again with the refusal forbidden, and that draft must pass verification; 0 = every refusal stands. Set on the tuned items: answerable questions were refused at 0.19-0.70, unanswerable ones at 0.39-0.92; the retried draft's checks are the safety net")
     refusal_margin: float = Field(0.05, ge=0, le=0.5, description="a refusal whose probability is within this below refusal_confidence stands (the safe side of a decision another CPU's rounding can flip)")
 
     answerable_min: float = Field(0.5, ge=0, le=1, description="llama-cpp: rule answerability_check refuses an answer whose self-check P(YES) is below this (set on the tuned items, evals/README.md)")

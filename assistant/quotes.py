@@ -16,6 +16,7 @@ from assistant import prompts
 from assistant.answer import Answer, AnswerKind, CitedParagraph, RefusalReason, Retrieved, SentenceSupport
 from assistant.stages import Found
 from corpus.lookup import UnknownReference, resolve
+from corpus.refs import find_references
 from corpus.records import Document, Paragraph
 from corpus.weight import describe
 
@@ -98,21 +99,27 @@ def registry_answer(question: str, standalone: str, symbols: Sequence[str], corp
     for symbol in symbols:
         entry = find_entry(corpus, symbol)
         doc = document or corpus.document(symbol)
+        # Each sentence cites only text that states it: the date comes from the registry, so it goes with
+        # a cited sentence only where the cited text gives it too.
+        dated = ""
         if doc is not None:
             info, header = doc.info, doc.get("header")
-            claim = f"{info.symbol} is the {info.doc_type} “{info.title}”" + (f" of {info.date}." if info.date else ".")
+            dated = f" of {info.date}" if info.date and header and info.date in header.text else ""
+            claim = f"{info.symbol} is the {info.doc_type} “{info.title}”{dated}."
             if header:
                 sentences.append(SentenceSupport(claim, (header.citation,), True, 1.0))
             parts.append(f"{claim} {header.citation}" if header else claim)
         if entry:
-            citing = [corpus.cite(c) for c in entry.cited_by]
-            body = [p for p in citing if p and p.kind != "footnote"] or [p for p in citing if p]
+            citing = [p for c in entry.cited_by if (p := corpus.cite(c))]
+            body = [p for p in citing if p.kind != "footnote"] or citing
+            naming = [p for p in citing if entry.symbol in {r.symbol for r in find_references(p.text)}] or body
             about = (f", which it describes as on {entry.about}"
                      if entry.about and not entry.about.startswith(("Recalling", "Welcoming", "States")) else "")
-            dated = f" of {entry.date}" if entry.date else ""
-            claim = f"{entry.symbol}{dated} is cited in {', '.join('¶' + p.label for p in body)}{about}."
-            sentences.append(SentenceSupport(claim, tuple(p.citation for p in body[:3]), True, 1.0))
-            parts.append(f"{claim} {' '.join(str(p.citation) for p in body[:3])}")
+            claim = f"{entry.symbol} is cited in {', '.join('¶' + p.label for p in body)}{about}."
+            sentences.append(SentenceSupport(claim, tuple(p.citation for p in naming[:3]), True, 1.0))
+            parts.append(f"{claim} {' '.join(str(p.citation) for p in naming[:3])}")
+        if ((entry and entry.date) or (doc and doc.info.date)) and not dated:  # said, but cited to no paragraph
+            parts.append(f"The corpus's registry dates it {(entry and entry.date) or doc.info.date}.")
         if doc is None:  # what the resolution says of it is shown, but its own text cannot be: refused
             absent = True
             parts.append(prompts.ABSENT_TEXT.format(symbol=symbol) + (f" Note: {entry.note}." if entry and entry.note else ""))

@@ -14,7 +14,9 @@ Deleted on 2026-12-01 (evals/README.md, "Ablation"):
   text, never as an answer.
 - "follow_up_query" (a follow-up under 10 words is searched with the previous question): no effect on
   the held-out items, a small one on the tuned; "strip_echoed_headings" (a heading copied from the
-  prompt is cut from the sentence): no effect on either.
+  prompt is cut from the sentence): no effect on either; "yes_no_wording" (a yes/no question asks the
+  model to begin with Yes or No and then give the passage's own words): +0.018 right paragraph on the
+  tuned items, one held-out item fewer with every key fact.
 
 >>> [rule.name for rule in RULES][:3]
 ['content_request', 'instruction_only', 'header_quote']

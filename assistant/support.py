@@ -30,7 +30,9 @@ being it its their there which who whom what when where how should must may can 
 also such other any all each both than then so into upon under within without about per via paragraph resolution
 document documents says say said states state""".split()) - {"states", "state", "not", "no"}
 NEGATIONS = frozenset({"not", "no", "never", "nor", "none", "without", "cannot"})
-OBLIGATIONS = ("must", "shall", "should", "may")
+# (stronger wording, the weaker wordings a passage may use instead): operative verbs and modals.
+STRONGER = (("must", "should|may"), ("shall", "should|may"), ("decides?", "invites?|encourages?|calls upon|requests?"),
+            ("calls? upon", "invites?|encourages?"), ("urges?", "invites?|encourages?"), ("requires?", "should|may|invites?"))
 NUMBER = re.compile(r"\b\d+(?:[./]\d+)*\b")
 NUMBER_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve".split())
 WORD = re.compile(r"[a-z][a-z\-]+")
@@ -80,20 +82,34 @@ def lexical_support(claim: str, passage: str) -> float:
 
 
 def conflicts(claim: str, passage: str) -> list[str]:
-    """Rule-found reasons the passage cannot support the claim as worded."""
+    """Rule-found reasons the passage may not support the claim as worded (the judge weighs them)."""
     reasons = []
-    claim_l, passage_l = claim.lower(), passage.lower()
     missing = [n for n in NUMBER.findall(claim) if n not in passage and not _citation_number(claim, n)]
     if missing:
         reasons.append(f"numbers not in the passage: {', '.join(missing)}")
-    claim_neg = NEGATIONS & set(WORD.findall(claim_l))
-    passage_neg = NEGATIONS & set(WORD.findall(passage_l))
+    claim_neg = NEGATIONS & set(WORD.findall(claim.lower()))
+    passage_neg = NEGATIONS & set(WORD.findall(passage.lower()))
     if claim_neg and not passage_neg:
         reasons.append("negation not in the passage")
-    for strong, weak in (("must", "should"), ("shall", "should"), ("must", "may")):
-        if re.search(rf"\b{strong}\b", claim_l) and not re.search(rf"\b{strong}\b", passage_l) \
-                and re.search(rf"\b{weak}\b", passage_l):
-            reasons.append(f'"{strong}" where the passage says "{weak}"')
+    return reasons + stronger_wording(claim, passage)
+
+
+def stronger_wording(claim: str, passage: str) -> list[str]:
+    """Where the claim's obligation is stronger than the passage's: "must" or "shall" where it says "should"
+    or "may", "calls upon" or "decides" where it only "invites" or "encourages". A delegate quoting the
+    claim would misstate what the text binds States to, so no judge can overrule this.
+
+    >>> stronger_wording("Calls upon all States to inform the Secretary-General", "Invites all Member States to inform")
+    ['"calls upon" where the passage says "invites"']
+    >>> stronger_wording("States should cooperate", "States should cooperate")
+    []
+    """
+    claim_l, passage_l = claim.lower(), passage.lower()
+    reasons = []
+    for strong, weak in STRONGER:
+        if (said := re.search(rf"\b{strong}\b", claim_l)) and not re.search(rf"\b{strong}\b", passage_l) \
+                and (found := re.search(rf"\b(?:{weak})\b", passage_l)):
+            reasons.append(f'"{said.group(0)}" where the passage says "{found.group(0)}"')
     return reasons
 
 
@@ -168,6 +184,8 @@ class SupportScorer:
         score = self.scores(claim, [passage])[0] if score is None else score
         if self.named is not None and (invented := invented_terms(claim, passage, self.named)):
             return Verdict(False, score, "rule", f"invented: {', '.join(invented)}")
+        if stronger := stronger_wording(claim, passage):
+            return Verdict(False, score, "rule", "; ".join(stronger))
         reasons = conflicts(claim, passage)
         if reasons and self.judge is None:
             return Verdict(False, score, "rule", "; ".join(reasons))

@@ -138,7 +138,7 @@ def score_record(record: dict[str, Any], item: Mapping[str, Any], judge: Callabl
     if item["key_facts"] and not item["refuse"]:
         evaluation["key_facts"] = M.facts_stated(text, item["key_facts"])
     if item.get("gold") and not item["refuse"]:
-        evaluation["right_paragraph"] = M.right_paragraph(record["cited"], item["gold"])
+        evaluation["right_paragraph"] = M.right_paragraph(record.get("cited", []), item["gold"])
     evaluation["refusal_ok"] = bool(record["refused"]) == bool(item["refuse"])
     if item["category"] == "lookup":
         evaluation["lookup_exact"] = M.lookup_exact(text, gold_texts(item, corpus), item["key_facts"])

@@ -137,3 +137,18 @@ def local(assistant_settings, shipped_corpus, embedded_searcher):
     from assistant.chain import Assistant
 
     return Assistant(assistant_settings, backend="llama-cpp", corpus=shipped_corpus, searcher=embedded_searcher)
+
+
+def pdf_of(text: str, path):
+    """A real PDF of `text` (one line a line, monospace), as an ingested document would be."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("mono", fname="/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
+    pdf.set_font("mono", size=8)
+    pdf.add_page()
+    for line in text.splitlines():
+        if line.strip():
+            pdf.cell(0, 4, line.rstrip(), new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+    return path

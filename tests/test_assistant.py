@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import prompts
+from assistant.answer import RefusalReason
 from assistant.citations import MARKER, attach_citations, parse_markers, render_answer, split_sentences
 from assistant.context import passages_text
 from assistant.features import read_question
@@ -460,8 +460,8 @@ def test_an_instruction_that_asks_nothing_never_reaches_the_model(local):
 
 @pytest.mark.llm
 def test_a_refused_yes_no_question_shows_the_paragraph_that_answers_it_as_related_text(local):
-    # The model starts "Not_in_documents" here (P about 0.49: inside the margin, so the refusal stands),
-    # though ¶1.6 answers it in other words: it is refused, and ¶1.6 is shown, verbatim, as related text.
+    # The model starts "Not_in_documents" here (P about 0.49), though ¶1.6 answers it in other words: it is
+    # retried, and either the retry's answer cites ¶1.6 or the refusal shows ¶1.6 verbatim as related text.
     answer = local.ask("Are power grids and similar systems that serve the public off-limits for state-sponsored hacking?")
     assert answer.refusal_probability is not None
     shown = {c.citation for c in answer.citations} | {c for s in answer.related for c in s.citations}
@@ -473,18 +473,14 @@ def test_a_refused_yes_no_question_shows_the_paragraph_that_answers_it_as_relate
 
 
 @pytest.mark.llm
-@pytest.mark.parametrize("question, retried", [
-    # the model starts its refusal at ~0.35: unsure, so it is asked again with the refusal forbidden
-    ("Operative paragraph 3 mentions international concepts; where else does the resolution refer back to them?", True),
-    # ~0.6: more sure than not, and rightly: nothing in the documents imposes sanctions
-    ("What sanctions does the resolution impose on States that violate the norms?", False),
-])
-def test_a_wh_question_refusal_stands_unless_the_model_was_unsure(local, question, retried):
-    answer = local.ask(question)
-    assert (answer.refusal_probability < local.settings.refusal_confidence) is retried
-    assert answer.draft.upper().startswith("NOT") is not retried, answer.draft
-    if not retried:
-        assert answer.refused and answer.refusal == "model" and answer.related, answer.text
+def test_a_hesitant_refusal_is_retried_and_a_retry_nothing_supports_is_still_refused(local):
+    # The model starts its refusal here at about 0.6, below refusal_confidence - refusal_margin: it is asked
+    # again with the refusal forbidden, and whatever it then writes about sanctions no paragraph supports.
+    answer = local.ask("What sanctions does the resolution impose on States that violate the norms?")
+    assert answer.refusal_probability < local.settings.refusal_confidence - local.settings.refusal_margin
+    assert not answer.draft.upper().startswith("NOT"), answer.draft  # the retry's draft
+    assert answer.refused and answer.refusal in (RefusalReason.UNSUPPORTED, RefusalReason.NOT_ANSWERED), answer.text
+    assert answer.citations == [] and "sanction" not in answer.text.lower()
 
 
 @pytest.mark.llm

@@ -41,7 +41,7 @@ Noting the importance of lighthouse keepers for maritime safety,
 def add_user_doc(user_dir: Path, text: str = USER_DOC) -> None:
     source = user_dir.parent / "lighthouse.txt"
     source.write_text(text, encoding="utf-8")
-    ingest(source, user_dir)
+    ingest(source, user_dir, replace=True)  # a changed text under the same symbol replaces the old one
 
 
 def subset(corpus: Corpus, *symbols: str) -> Corpus:

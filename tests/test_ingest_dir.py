@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import pdf_of as _pdf_of
+
 from corpus.ingest import DocumentConflict, IngestStatus, find_documents, ingest
 from corpus.store import TEXTS, load_corpus, user_file
 
@@ -113,20 +115,6 @@ def _index_state(data_dir: Path, query: str | None = None) -> dict:
                          capture_output=True, text=True, env=_env(data_dir), cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
-
-
-def _pdf_of(text: str, path: Path) -> Path:
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
-    pdf.add_font("mono", fname="/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
-    pdf.set_font("mono", size=8)
-    pdf.add_page()
-    for line in text.splitlines():
-        if line.strip():
-            pdf.cell(0, 4, line.rstrip(), new_x="LMARGIN", new_y="NEXT")
-    pdf.output(str(path))
-    return path
 
 
 @pytest.fixture(scope="module")

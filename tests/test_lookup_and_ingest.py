@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import pdf_of as _pdf_of
+
 from corpus.ingest import IngestError, ingest
 from corpus.lookup import UnknownReference, find_lookup, resolve
 from corpus.parse import parse_pdf_text
@@ -115,20 +117,6 @@ def test_a_paragraph_missing_from_a_partial_document_says_what_is_missing(corpus
 
 
 # --- ingestion ----------------------------------------------------------------------------------
-
-def _pdf_of(text: str, path: Path) -> Path:
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
-    pdf.add_font("mono", fname="/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
-    pdf.set_font("mono", size=8)
-    pdf.add_page()
-    for line in text.splitlines():
-        if line.strip():
-            pdf.cell(0, 4, line.rstrip(), new_x="LMARGIN", new_y="NEXT")
-    pdf.output(str(path))
-    return path
-
 
 def test_a_pdf_of_the_resolution_gives_the_same_paragraphs(tmp_path):
     pdf = _pdf_of(RAW, tmp_path / "resolution.pdf")

@@ -3,6 +3,8 @@ assistant/rules.py), and the rule switches."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.answer import AnswerKind, RefusalReason
@@ -223,3 +225,25 @@ def test_a_question_nothing_addresses_is_refused_before_any_model_with_no_relate
     answer = extractive.ask("What does the resolution say about the price of bananas in 2031?")
     assert answer.refusal is RefusalReason.GATE and answer.rule == "relevance_gate"
     assert answer.related == [] and answer.citations == [] and not answer.draft
+
+
+@pytest.mark.parametrize("question, symbol", [("What is A/68/98?", "A/68/98"), ("What is resolution 58/199?", "A/RES/58/199"),
+                                              ("What is A/C.3/69/L.26/Rev.1?", "A/C.3/69/L.26/Rev.1")])
+def test_a_registry_answer_cites_only_text_that_states_it(extractive, question, symbol):
+    from corpus.refs import find_references
+
+    answer = extractive.ask(question)
+    assert answer.kind is AnswerKind.REGISTRY and answer.sentences
+    for sentence in answer.sentences:
+        cited = [extractive.corpus.cite(c) for c in sentence.citations]
+        if " is cited in " in sentence.text:  # each cited paragraph names the document
+            assert all(symbol in {r.symbol for r in find_references(p.text)} for p in cited), sentence
+        for date in re.findall(r"\d{4}-\d{2}-\d{2}", sentence.text):  # a date only where the cited text has it
+            assert any(date in p.text for p in cited), sentence
+    assert "registry dates it" in answer.text
+
+
+def test_a_stronger_obligation_than_the_paragraph_states_is_unsupported_whatever_the_judge_says(extractive):
+    _fake_llm(extractive, answer="States must respond to appropriate requests for assistance [¶1.8].", aux="YES")
+    answer = extractive.ask("Must States respond to requests for assistance?", backend="fake")
+    assert not any(s.supported for s in answer.sentences) and answer.refused, answer.sentences

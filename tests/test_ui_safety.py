@@ -201,7 +201,7 @@ def test_cli_serve_exits_2_on_0_0_0_0():
 
 
 def test_loopback_hosts_need_no_auth():
-    from ui.app import is_loopback
+    from ui.access import is_loopback
 
     assert all(is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "127.0.0.2"))
     assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "10.0.0.1", "example.org"))

@@ -15,6 +15,7 @@ tests/test_security.py lists every route of the running app and calls each witho
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -32,6 +33,20 @@ PUBLIC_PREFIXES: dict[str, str] = {
     "/static/": "Gradio's static images and fonts used by the login page; no app data",
 }
 REFUSAL = b'{"detail":{"error":"Not authenticated"}}'
+
+
+def is_loopback(host: str) -> bool:
+    """A host only this machine reaches (the app and the MCP server need no password there).
+
+    >>> [is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "0.0.0.0")]
+    [True, True, True, False]
+    """
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def is_public(path: str) -> bool:

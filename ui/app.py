@@ -15,13 +15,14 @@ not go through the queue (queue=False), so they stay instant while an answer is 
 API endpoints (gradio_client): /ask(question, backend, k, documents) -> (conversation HTML, answer
 JSON, status, turn choices); /lookup(reference) -> (reader HTML, record); /feedback(turn, rating,
 comment); /answer_markdown(turn); /export_conversation(format) -> file; /export_feedback() -> file;
-/new_conversation(). The conversation is per session (gr.State): one Client = one conversation.
+/new_conversation(); /check_statement(draft) -> (HTML, record): each sentence of a draft verbatim / near /
+new against the corpus (corpus/agreed.py). The conversation is per session (gr.State): one Client = one
+conversation.
 The same server answers OpenAI-compatible /v1/chat/completions and /v1/models (ui/openai_api.py).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import sys
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from ui import feedback as feedback_store
+from ui.access import is_loopback
 from ui import html as views
 from ui.assets import CLICK_JS, CSS, THEME
 from ui.conversation import (Conversation, Turn, answer_markdown, clip_question, conversation_json, conversation_markdown,
@@ -53,6 +55,7 @@ EXAMPLES = [
     "What does 1.6 say?",
 ]
 STREAM_EVERY = 0.08  # seconds between two repaints of a streaming answer
+STATEMENT_CHARS = 20_000  # a draft statement is a few thousand characters; longer pastes are cut
 LOOKUP_PLACEHOLDER = "1.6 · para 4 (c) · third preambular paragraph · footnote 2 · A/70/174 ¶26 · resolution 58/199"
 
 
@@ -61,6 +64,9 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
     corpus = assistant.corpus
     settings = assistant.settings
     db = settings.feedback_db
+    from corpus.agreed import AgreedIndex, check_json
+
+    agreed = AgreedIndex(corpus)  # the reader's "Where else" and the draft check; builds in milliseconds
     # Gradio serves every file under its upload folder, by default /tmp/gradio, which every Gradio app and
     # user of the machine shares: this app's exports go to a folder of its own (read by the components
     # made below and by launch()), so no file another program left there is served (tests/test_security.py).
@@ -130,11 +136,22 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
         return None, views.EMPTY_CONVERSATION, None, "", gr.update(choices=[], value=None)
 
     def lookup(reference: str):
-        return views.reader_for(reference, corpus)
+        return views.reader_for(reference, corpus, agreed)
 
     def open_ref(evt: gr.EventData):
         reference = getattr(evt, "_data", None) or {}
-        return views.reader_for(str(reference.get("ref", "")), corpus)[0]
+        return views.reader_for(str(reference.get("ref", "")), corpus, agreed)[0]
+
+    def check_statement(draft: str | None):
+        """Each sentence of a pasted draft against the corpus: verbatim, near (with the diff) or new."""
+        draft = draft or ""
+        note = ""
+        if len(draft) > STATEMENT_CHARS:  # a pasted book is cut, and says so
+            note = f"Only the first {STATEMENT_CHARS:,} of {len(draft):,} characters were checked."
+            draft = draft[:STATEMENT_CHARS]
+        check = agreed.check_statement(draft)
+        record = check_json(check) | ({"note": note} if note else {})
+        return views.statement_check_html(check, note), record
 
     def save_feedback(turn: float | None, rating: str | None, comment: str | None, conversation: Conversation | None,
                       keep_comment: bool = False):
@@ -166,7 +183,7 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
             return (gr.skip(), status + " Add a comment below if you like.", conversation, page,
                     gr.update(value=number), gr.update(value=rating), gr.update(open=True))
         if "ref" in data:
-            return (views.reader_for(str(data["ref"]), corpus)[0], gr.skip(), gr.skip(), gr.skip(), gr.skip(),
+            return (views.reader_for(str(data["ref"]), corpus, agreed)[0], gr.skip(), gr.skip(), gr.skip(), gr.skip(),
                     gr.skip(), gr.skip())
         return (gr.skip(),) * 7
 
@@ -256,6 +273,14 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
                             md_text = gr.Textbox(label="Answer as Markdown (quote + citations)", lines=8, max_lines=20,
                                                  buttons=["copy"], interactive=False, elem_id="ua-md")
                             export_file = gr.File(label="Download", interactive=False, elem_id="ua-export-file")
+                        with gr.Accordion("Check a draft statement", open=False, elem_id="ua-check-box"):
+                            draft = gr.Textbox(label="Draft statement", lines=5, max_lines=20, elem_id="ua-draft",
+                                               placeholder="Paste a draft: each sentence is shown as verbatim, near or "
+                                                           "new agreed language, with the closest paragraph")
+                            check_button = gr.Button("Check against the corpus", scale=0, min_width=220,
+                                                     elem_id="ua-check-button")
+                            check_view = gr.HTML("", js_on_load=CLICK_JS, elem_id="ua-check-view")
+                            check_record = gr.JSON(visible=False)
                         new_button = gr.Button("New conversation", size="sm", variant="secondary", elem_id="ua-new")
                         last_answer = gr.JSON(visible=False)
                     with gr.Tab("Browse documents", id="docs", elem_id="ua-tab-docs"):
@@ -296,7 +321,8 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
                          queue=False, api_name="new_conversation")
 
         lookup_box.submit(lookup, lookup_box, [reader, lookup_record], queue=False, api_name="lookup")
-        for view in (reader, doc_view, registry):
+        check_button.click(check_statement, draft, [check_view, check_record], queue=False, api_name="check_statement")
+        for view in (reader, doc_view, registry, check_view):
             view.click(open_ref, None, reader, queue=False, api_visibility="private")
         conversation.click(conversation_click, [conversation_state],
                            [reader, fb_status, conversation_state, conversation, fb_turn, fb_rating, rate_box],
@@ -348,15 +374,6 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, aut
         app_kwargs["lifespan"] = with_openai_api
     return app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=prevent_thread_lock,
                       quiet=quiet, app_kwargs=app_kwargs, **LAUNCH_OPTIONS)
-
-
-def is_loopback(host: str) -> bool:
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_auth(auth: str | None) -> tuple[str, str] | None:

@@ -23,6 +23,7 @@ from corpus.weight import weight
 
 if TYPE_CHECKING:
     from assistant.answer import Answer
+    from corpus.agreed import AgreedIndex, Match, StatementCheck, WordChange
     from corpus.store import Corpus
     from ui.conversation import Conversation
 
@@ -258,8 +259,9 @@ def _availability(symbol: str, corpus: "Corpus") -> str:
     return entry.availability if entry else "absent"
 
 
-def paragraph_panel(paragraph: Paragraph, corpus: "Corpus") -> str:
-    """The reader for one paragraph: verbatim text, document, label, kind, weight, page, refs, neighbours."""
+def paragraph_panel(paragraph: Paragraph, corpus: "Corpus", agreed: "AgreedIndex | None" = None) -> str:
+    """The reader for one paragraph: verbatim text, document, label, kind, weight, page, refs, neighbours,
+    and with `agreed`, where else the corpus has the same or near wording."""
     doc = corpus.document(paragraph.symbol)
     title = doc.info.title if doc else ""
     facts = [("Kind", paragraph.kind_name), ("Weight", weight(paragraph, corpus))]
@@ -299,6 +301,8 @@ def paragraph_panel(paragraph: Paragraph, corpus: "Corpus") -> str:
         if entry:
             parts.append('<h4>Cited by the resolution in</h4><div class="ua-chips">'
                          + " ".join(chip(c, "¶" + c.label) for c in entry.cited_by) + "</div>")
+    if agreed is not None:
+        parts.append(where_else_html(paragraph, agreed))
     prev, nxt = _neighbours(paragraph, corpus)
     nav = []
     for tag, p in (("Previous", prev), ("Next", nxt)):
@@ -349,7 +353,7 @@ def document_panel(symbol: str, corpus: "Corpus", entry: RegistryEntry | None = 
     return "".join(parts)
 
 
-def reader_for(reference: str, corpus: "Corpus") -> tuple[str, dict]:
+def reader_for(reference: str, corpus: "Corpus", agreed: "AgreedIndex | None" = None) -> tuple[str, dict]:
     """The reader HTML for a typed or clicked reference, and a small record of what was found.
 
     Tries an exact citation ("A/70/174 ¶26") and an exact document symbol first (what chips carry),
@@ -377,8 +381,8 @@ def reader_for(reference: str, corpus: "Corpus") -> tuple[str, dict]:
             return (document_panel(symbol, corpus, result.entry, result.document),
                     {"found": True, "symbol": symbol, "label": None})
         paragraph = result.paragraph
-    return paragraph_panel(paragraph, corpus), {"found": True, "symbol": paragraph.symbol, "label": paragraph.label,
-                                                "citation": paragraph.citation.key, "text": paragraph.text}
+    return paragraph_panel(paragraph, corpus, agreed), {"found": True, "symbol": paragraph.symbol, "label": paragraph.label,
+                                                        "citation": paragraph.citation.key, "text": paragraph.text}
 
 
 # --- the document browser and the registry ---------------------------------------------------------
@@ -473,3 +477,101 @@ def header_html(corpus: "Corpus") -> str:
 def documents_summary(symbols: Iterable[str]) -> str:
     symbols = list(symbols)
     return "all documents" if not symbols else ", ".join(symbols)
+
+
+# --- agreed language: where else the wording stands, and a draft statement checked ----------------
+# Similarity only: two paragraphs sharing wording says nothing about which was written first.
+NOT_PROVENANCE = "Same wording; which came first is not shown."
+AGREEMENT_WORDS = {"verbatim": "verbatim", "near": "near", "new": "new"}
+
+
+def diff_html(diff: "Sequence[WordChange]", context: int | None = None) -> str:
+    """A word diff as HTML: words only in the corpus paragraph struck through (<del>), words only in the
+    other text marked (<ins>), every word escaped. With `context`, long unchanged runs keep that many
+    words next to each change ("…").
+
+    >>> from corpus.agreed import diff_words
+    >>> diff_html(diff_words("States should cooperate in it", "States shall cooperate"))
+    'States <del>should</del> <ins>shall</ins> cooperate <del>in it</del>'
+    """
+    from corpus.agreed import ChangeKind
+
+    parts = []
+    for n, change in enumerate(diff):
+        old, new = esc(" ".join(change.corpus_words)), esc(" ".join(change.text_words))
+        if change.kind is ChangeKind.SAME:
+            words = list(change.text_words)
+            head = words[:context] if context is not None and n > 0 else []
+            tail = words[-context:] if context and n < len(diff) - 1 else []
+            if context is None or len(words) <= len(head) + len(tail) + 1:
+                parts.append(new)
+            else:
+                parts.append(esc(" ".join([*head, "…", *tail])))
+        elif change.kind is ChangeKind.DROPPED:
+            parts.append(f"<del>{old}</del>")
+        elif change.kind is ChangeKind.ADDED:
+            parts.append(f"<ins>{new}</ins>")
+        else:
+            parts.append(f"<del>{old}</del> <ins>{new}</ins>")
+    return " ".join(parts)
+
+
+def _match_item(match: "Match", context: int | None) -> str:
+    from corpus.agreed import MatchKind
+
+    facts = f"{match.kind.value}, similarity {match.similarity:.2f}"
+    if match.kind is MatchKind.PARTIAL:
+        facts += f" (compared: {match.text_coverage:.0%} of this paragraph, {match.corpus_coverage:.0%} of that one)"
+    diff = ("" if match.word_for_word else
+            f'<div class="ua-diff" title="struck through: only in {esc(match.citation.key)}; marked: only here">'
+            f'{diff_html(match.diff, context)}</div>')
+    return (f'<li class="ua-match ua-match-{esc(match.kind.value)}" data-kind="{esc(match.kind.value)}">'
+            f'{chip(match.citation)} <span class="ua-muted">{esc(facts)}</span>{diff}</li>')
+
+
+def where_else_html(paragraph: Paragraph, agreed: "AgreedIndex") -> str:
+    """The reader's "Where else" section: the paragraphs with the same or near wording, with diffs."""
+    from corpus.agreed import DIFF_CONTEXT
+
+    if paragraph.kind == "header":  # front matter is not negotiated language
+        return ""
+    matches = agreed.matches(paragraph.text, exclude=paragraph.citation)
+    head = f'<h4>Where else ({len(matches)})</h4>'
+    note = f'<p class="ua-muted ua-not-provenance">{esc(NOT_PROVENANCE)}</p>'
+    if not matches:
+        return (f'<section class="ua-where-else">{head}<p class="ua-muted">No other paragraph of the corpus has the '
+                f'same or nearly the same wording.</p></section>')
+    items = "".join(_match_item(m, DIFF_CONTEXT) for m in matches)
+    legend = ('<p class="ua-muted">Diff: <del>only in the other paragraph</del> <ins>only in this one</ins></p>'
+              if any(not m.word_for_word for m in matches) else "")
+    return f'<section class="ua-where-else">{head}{note}<ul class="ua-list ua-matches">{items}</ul>{legend}</section>'
+
+
+def statement_check_html(check: "StatementCheck", note: str = "") -> str:
+    """A draft statement checked sentence by sentence: verbatim, near (diff + closest chip) or new."""
+    from collections import Counter
+
+    from corpus.agreed import DIFF_CONTEXT, Agreement
+
+    if not check.sentences:
+        return '<div class="ua-check ua-empty"><p class="ua-muted">Paste a draft statement to check it.</p></div>'
+    rows = []
+    for n, s in enumerate(check.sentences, 1):
+        verdict = s.agreement.value
+        detail = ""
+        if s.closest is not None:
+            also = (' <span class="ua-muted">also</span> ' + " ".join(chip(c) for c in s.also)) if s.also else ""
+            detail = (f'<div class="ua-check-closest">{chip(s.closest.citation)} '
+                      f'<span class="ua-muted">similarity {s.closest.similarity:.2f}</span>{also}</div>')
+            if s.agreement is not Agreement.VERBATIM:
+                detail += f'<div class="ua-diff">{diff_html(s.closest.diff, DIFF_CONTEXT)}</div>'
+        rows.append(f'<li class="ua-check-sentence ua-agreement-{esc(verdict)}" data-agreement="{esc(verdict)}">'
+                    f'<strong class="ua-verdict">{esc(AGREEMENT_WORDS.get(verdict, verdict))}:</strong> '
+                    f'<span class="ua-check-text">{esc(s.sentence)}</span>{detail}</li>')
+    counts = Counter(s.agreement for s in check.sentences)
+    summary = (f'{len(check.sentences)} sentence(s): {counts[Agreement.VERBATIM]} verbatim, {counts[Agreement.NEAR]} near, '
+               f'{counts[Agreement.NEW]} new. {NOT_PROVENANCE}')
+    return (f'<div class="ua-check"><p class="ua-muted">{esc(summary)}</p>'
+            + (f'<p class="ua-note">{esc(note)}</p>' if note else "")
+            + f'<ol class="ua-check-list">{"".join(rows)}</ol>'
+            '<p class="ua-muted">Diff: <del>only in the corpus paragraph</del> <ins>only in the draft</ins></p></div>')

@@ -27,6 +27,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
+from ui.access import is_loopback
 from ui.sources import Source, source, sources_text
 
 if TYPE_CHECKING:
@@ -217,7 +218,7 @@ def build_server(tools: Tools, host: str = "127.0.0.1", port: int = 8765) -> Any
 def run(http: bool = False, host: str = "127.0.0.1", port: int = 8765, no_auth: bool = False,
         settings: "Settings | None" = None) -> int:
     """Serve until stopped: stdio (the default) or streamable HTTP on host:port. Exit code 2: refused."""
-    if http and not _is_loopback(host) and not no_auth:
+    if http and not is_loopback(host) and not no_auth:
         # The MCP endpoint has no password: beyond this machine, only on a network the user trusts.
         print(f"error: refusing to serve MCP on {host}: it has no authentication. Pass --no-auth if the "
               "network is trusted.", file=sys.stderr)
@@ -232,21 +233,6 @@ def run(http: bool = False, host: str = "127.0.0.1", port: int = 8765, no_auth: 
 
     anyio.run(_serve_stdio, server)
     return 0
-
-
-def _is_loopback(host: str) -> bool:
-    """
-    >>> [_is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "0.0.0.0")]
-    [True, True, True, False]
-    """
-    import ipaddress
-
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 async def _serve_stdio(server: Any) -> None:
