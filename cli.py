@@ -136,12 +136,12 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from assistant.resources import searcher
 
-    hits = searcher().search(" ".join(args.query), k=args.k, mode=args.mode,
-                             symbols=args.doc or None, kinds=args.kind or None)
+    hybrid = searcher()
+    hits = hybrid.search(" ".join(args.query), k=args.k, mode=args.mode, symbols=args.doc or None, kinds=args.kind or None)
     if args.json:
         from corpus.agreed import AgreedIndex
 
-        agreed = AgreedIndex(_corpus())
+        agreed = AgreedIndex(hybrid.corpus)
         print(json.dumps([{"citation": str(h.paragraph.citation), "doc": h.paragraph.symbol, "label": h.paragraph.label,
                            "score": h.score, "kind": h.paragraph.kind, "page": h.paragraph.page, "text": h.paragraph.text,
                            "dense_rank": h.dense_rank, "bm25_rank": h.bm25_rank,

@@ -51,7 +51,6 @@ class QuestionFeatures:
     front_matter: bool  # asks about front matter (sponsors, symbol, dates ...)
     header_question: bool  # asks what a document's header states (sponsors, title, symbol ...)
     scope: tuple[str, ...] | None  # the documents it is about (assistant/scope.py), None = all
-    follow_up: bool  # has a conversation before it
 
 
 def read_question(question: str, standalone: str, history: Sequence[tuple[str, str]], corpus: "Corpus",
@@ -71,7 +70,6 @@ def read_question(question: str, standalone: str, history: Sequence[tuple[str, s
         front_matter=bool(FRONT_MATTER.search(standalone)),
         header_question=bool(HEADER_QUESTION.search(question)),
         scope=scope or None,
-        follow_up=bool(history),
     )
 
 

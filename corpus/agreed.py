@@ -192,24 +192,26 @@ def render_diff(diff: tuple[WordChange, ...], context: int | None = None) -> str
     >>> render_diff(diff_words("one two three four five six", "one two three four five seven"), context=2)
     '... four five [-six-] {+seven+}'
     """
-    parts = []
+    marks = {ChangeKind.DROPPED: "[-{old}-]", ChangeKind.ADDED: "{{+{new}+}}", ChangeKind.CHANGED: "[-{old}-] {{+{new}+}}"}
+    return " ".join(" ".join(c.text_words) if c.kind is ChangeKind.SAME
+                    else marks[c.kind].format(old=" ".join(c.corpus_words), new=" ".join(c.text_words))
+                    for c in trim_unchanged(diff, context, "..."))
+
+
+def trim_unchanged(diff: tuple[WordChange, ...], context: int | None, ellipsis: str) -> list[WordChange]:
+    """The diff with each long run of unchanged words cut to `context` words next to each change, the cut
+    shown as `ellipsis` (context None: nothing is cut)."""
+    out = []
     for n, change in enumerate(diff):
-        old, new = " ".join(change.corpus_words), " ".join(change.text_words)
-        if change.kind is ChangeKind.SAME:
-            words = list(change.text_words)
-            head = words[:context] if context is not None and n > 0 else []
+        words = list(change.text_words)
+        if change.kind is ChangeKind.SAME and context is not None:
+            head = words[:context] if n > 0 else []
             tail = words[-context:] if context and n < len(diff) - 1 else []
-            if context is None or len(words) <= len(head) + len(tail) + 1:
-                parts.append(new)
-            else:
-                parts.append(" ".join([*head, "...", *tail]) if context else "...")
-        elif change.kind is ChangeKind.DROPPED:
-            parts.append(f"[-{old}-]")
-        elif change.kind is ChangeKind.ADDED:
-            parts.append(f"{{+{new}+}}")
-        else:
-            parts.append(f"[-{old}-] {{+{new}+}}")
-    return " ".join(parts)
+            if len(words) > len(head) + len(tail) + 1:
+                words = [*head, ellipsis, *tail]
+                change = WordChange(ChangeKind.SAME, tuple(words), tuple(words))
+        out.append(change)
+    return out
 
 
 def split_sentences(text: str) -> list[str]:

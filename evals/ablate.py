@@ -76,10 +76,10 @@ def light_metrics(records: Sequence[Mapping[str, Any]], items: Sequence[Mapping[
         if item["category"] == "lookup":
             lookups.append(M.lookup_exact(r["answer"], gold_texts(item, corpus), item["key_facts"]))
     refusal = M.refusal_scores(pairs)
-    return {"items": len(records), "right_paragraph": sum(right) / len(right) if right else None,
+    return {"items": len(records), "right_paragraph": M.share(right),
             "all_key_facts": M.all_stated(facts), "key_fact_recall": M.key_fact_recall(facts),
             "refusal_f1": refusal["f1"], "refusal_precision": refusal["precision"], "refusal_recall": refusal["recall"],
-            "lookups": sum(lookups) / len(lookups) if lookups else None}
+            "lookups": M.share(lookups)}
 
 
 def table(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:

@@ -241,7 +241,7 @@ def aggregate(records: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str,
         "key_fact_recall": M.key_fact_recall(e["key_facts"] for e in evals if "key_facts" in e),
         "key_facts": sum(len(e["key_facts"]) for e in evals if "key_facts" in e),
         "all_key_facts": M.all_stated(e["key_facts"] for e in evals if "key_facts" in e),
-        "right_paragraph": _share(e["right_paragraph"] for e in evals if "right_paragraph" in e),
+        "right_paragraph": M.share(e["right_paragraph"] for e in evals if "right_paragraph" in e),
         "refusal_precision": refusal["precision"], "refusal_recall": refusal["recall"], "refusal_f1": refusal["f1"],
         "refusal_tp": refusal["tp"], "refusal_fp": refusal["fp"], "refusal_fn": refusal["fn"],
         "lookup_accuracy": sum(lookups) / len(lookups) if lookups else None, "lookup_items": len(lookups),
@@ -259,18 +259,13 @@ def aggregate(records: Sequence[Mapping[str, Any]], items: Sequence[Mapping[str,
             "items": len(subset),
             "key_fact_recall": M.key_fact_recall(e["key_facts"] for e in sub_evals if "key_facts" in e),
             "all_key_facts": M.all_stated(e["key_facts"] for e in sub_evals if "key_facts" in e),
-            "right_paragraph": _share(e["right_paragraph"] for e in sub_evals if "right_paragraph" in e),
+            "right_paragraph": M.share(e["right_paragraph"] for e in sub_evals if "right_paragraph" in e),
             "refusal_accuracy": sum(e["refusal_ok"] for e in sub_evals) / len(subset),
             "citation_recall": sub_cit["recall"], "citation_precision": sub_cit["precision"],
             "failing": sum(bool(e["failures"]) for e in sub_evals),
         }
     out["by_category"] = by_category
     return out
-
-
-def _share(flags: Iterable[bool]) -> float | None:
-    flags = list(flags)
-    return sum(flags) / len(flags) if flags else None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

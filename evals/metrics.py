@@ -53,6 +53,12 @@ def all_stated(rows: Iterable[Sequence[bool]]) -> float | None:
     return sum(all(row) for row in rows) / len(rows) if rows else None
 
 
+def share(flags: Iterable[bool]) -> float | None:
+    """The share of true flags; None when there are none."""
+    flags = list(flags)
+    return sum(flags) / len(flags) if flags else None
+
+
 def right_paragraph(cited: Sequence[str], gold: Sequence[str]) -> bool:
     """The answer cites a paragraph that answers the question (any of the gold ones).
 

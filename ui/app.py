@@ -64,9 +64,9 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
     corpus = assistant.corpus
     settings = assistant.settings
     db = settings.feedback_db
-    from corpus.agreed import AgreedIndex, check_json
+    from corpus.agreed import check_json
 
-    agreed = AgreedIndex(corpus)  # the reader's "Where else" and the draft check; builds in milliseconds
+    agreed = assistant.agreed  # the reader's "Where else" and the draft check (the one the answers use)
     # Gradio serves every file under its upload folder, by default /tmp/gradio, which every Gradio app and
     # user of the machine shares: this app's exports go to a folder of its own (read by the components
     # made below and by launch()), so no file another program left there is served (tests/test_security.py).

@@ -494,26 +494,13 @@ def diff_html(diff: "Sequence[WordChange]", context: int | None = None) -> str:
     >>> diff_html(diff_words("States should cooperate in it", "States shall cooperate"))
     'States <del>should</del> <ins>shall</ins> cooperate <del>in it</del>'
     """
-    from corpus.agreed import ChangeKind
+    from corpus.agreed import ChangeKind, trim_unchanged
 
-    parts = []
-    for n, change in enumerate(diff):
-        old, new = esc(" ".join(change.corpus_words)), esc(" ".join(change.text_words))
-        if change.kind is ChangeKind.SAME:
-            words = list(change.text_words)
-            head = words[:context] if context is not None and n > 0 else []
-            tail = words[-context:] if context and n < len(diff) - 1 else []
-            if context is None or len(words) <= len(head) + len(tail) + 1:
-                parts.append(new)
-            else:
-                parts.append(esc(" ".join([*head, "…", *tail])))
-        elif change.kind is ChangeKind.DROPPED:
-            parts.append(f"<del>{old}</del>")
-        elif change.kind is ChangeKind.ADDED:
-            parts.append(f"<ins>{new}</ins>")
-        else:
-            parts.append(f"<del>{old}</del> <ins>{new}</ins>")
-    return " ".join(parts)
+    marks = {ChangeKind.DROPPED: "<del>{old}</del>", ChangeKind.ADDED: "<ins>{new}</ins>",
+             ChangeKind.CHANGED: "<del>{old}</del> <ins>{new}</ins>"}
+    return " ".join(esc(" ".join(c.text_words)) if c.kind is ChangeKind.SAME
+                    else marks[c.kind].format(old=esc(" ".join(c.corpus_words)), new=esc(" ".join(c.text_words)))
+                    for c in trim_unchanged(diff, context, "…"))
 
 
 def _match_item(match: "Match", context: int | None) -> str:
