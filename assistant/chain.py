@@ -52,6 +52,9 @@ from corpus.refs import find_references, resolution_symbol
 from corpus.weight import weight
 
 MAX_QUESTION_CHARS = 2000
+# Answered at start-up by `warm_up`: an answerable question, so generation, the support judge and the
+# answerability check all run once and every chat model is loaded with its system prompt cached.
+WARM_UP_QUESTION = "What does the draft resolution say about attacks on critical infrastructure?"
 RELATED_PASSAGES = 2  # shown beside a refusal: the best-ranked passages the model was given, verbatim
 RESOLUTION_NUMBER = re.compile(r"\b(?:(Human Rights Council|HRC)\s+)?resolution\s+(\d{1,3}/\d{1,4})\b", re.I)
 
@@ -105,6 +108,13 @@ class Assistant:
 
             self._agreed = AgreedIndex(self.corpus)
         return self._agreed
+
+    def warm_up(self) -> None:
+        """Load what the first question would load: the search models, then (with an LLM backend) every
+        chat model and its system prompt's cache, by answering `WARM_UP_QUESTION` (not shown to anyone)."""
+        self.searcher  # noqa: B018 - loads the encoder and opens the index
+        if self.backend != "extractive":
+            self.ask(WARM_UP_QUESTION)
 
     def llm(self, backend: str, purpose: str = "answer"):
         """The chat model for answers, or ("aux") for rewriting and judging, or ("check") for the answerability check.

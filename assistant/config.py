@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     # UI
     host: str = "127.0.0.1"
     port: int = 7860
+    warm_up: bool = Field(True, description="`serve`: answer one question in the background while the app starts (loads the search and chat models and their prompts' caches), so the first user's question is as fast as later ones")
 
     @field_validator("rules_off")
     @classmethod

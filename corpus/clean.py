@@ -108,7 +108,7 @@ def repair_split_words(text: str, extra_words: frozenset[str] = frozenset()) -> 
     Two tokens are joined only when the join is an English word and one of them is not, so two real
     words ("in to") are never merged.
     """
-    vocabulary = english_words() | extra_words
+    vocabulary = english_words() | extra_words if extra_words else english_words()  # the union costs ~8 ms a call
     tokens = text.split(" ")
     out: list[str] = []
     i = 0

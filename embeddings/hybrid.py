@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from corpus.records import Paragraph
 from corpus.store import Corpus
@@ -44,6 +44,9 @@ from embeddings.bm25 import BM25Index
 from embeddings.chunks import Chunk, corpus_chunks
 from embeddings.encoder import Encoder
 from embeddings.index import DEFAULT_COLLECTION, ChromaIndex, make_client, open_index, sync_index
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Mode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["rrf", "weighted"]
@@ -106,6 +109,29 @@ def weighted(dense: Ranking, bm25: Ranking, alpha: float = ALPHA) -> Ranking:
     return sorted(fused.items(), key=lambda item: -item[1])
 
 
+@dataclass(frozen=True)
+class _Codes:
+    """One column of chunk attributes as integer codes, for masks in numpy."""
+
+    codes: "np.ndarray"
+    values: dict[str, int]
+
+    def mask(self, wanted: set[str] | None) -> "np.ndarray":
+        import numpy as np
+
+        if wanted is None:
+            return np.ones(len(self.codes), dtype=bool)
+        return np.isin(self.codes, [self.values[v] for v in wanted if v in self.values])
+
+
+def _codes(column: list[str]) -> _Codes:
+    import numpy as np
+
+    values: dict[str, int] = {}
+    return _Codes(np.fromiter((values.setdefault(v, len(values)) for v in column), dtype=np.int32,
+                              count=len(column)), values)
+
+
 class HybridSearcher:
     """Dense + BM25 search over one corpus; build once (the model loads once), search many times."""
 
@@ -119,6 +145,11 @@ class HybridSearcher:
         self.rrf_k, self.dense_weight, self.alpha, self.depth = rrf_k, dense_weight, alpha, depth
         self.chunks: list[Chunk] = corpus_chunks(corpus, encoder.token_spans, encoder.max_tokens)
         self.bm25 = BM25Index(self.chunks)
+        # A dense hit counts only if its vector is of the corpus's text: during or after an
+        # interrupted sync the index may hold other chunks, and they must not rank (nor normalise).
+        self._hashes = {c.id: c.content_hash for c in self.chunks}
+        self._chunk_symbols = _codes([c.paragraph.symbol for c in self.chunks])
+        self._chunk_kinds = _codes([c.paragraph.kind for c in self.chunks])
 
     @classmethod
     def open(cls, corpus: Corpus, model_path: Path | str | None = None, path: Path | str | None = None,
@@ -149,13 +180,13 @@ class HybridSearcher:
             clauses.append({"kind": {"$in": sorted(kinds)}})
         where = clauses[0] if len(clauses) == 1 else {"$and": clauses} if clauses else None
         found = self.index.search(query, k=self.depth, where=where)
-        return best_per_paragraph((f"{m['symbol']} ¶{m['label']}", score) for m, score in found)
+        return best_per_paragraph((f"{m['symbol']} ¶{m['label']}", score) for m, score in found
+                                  if self._hashes.get(m["id"]) == m.get("content_hash"))
 
     def bm25_ranking(self, query: str, symbols: set[str] | None = None, kinds: set[str] | None = None) -> Ranking:
-        allowed = None
+        allowed = None  # a mask over chunks, computed on codes: no Python loop over the corpus per query
         if symbols is not None or kinds is not None:
-            allowed = [(symbols is None or c.paragraph.symbol in symbols) and (kinds is None or c.paragraph.kind in kinds)
-                       for c in self.chunks]
+            allowed = self._chunk_symbols.mask(symbols) & self._chunk_kinds.mask(kinds)
         found = self.bm25.search(query, k=self.depth, allowed=allowed)
         return best_per_paragraph((self.chunks[i].key, score) for i, score in found)
 

@@ -8,11 +8,15 @@ Layout, for a base name such as "paragraphs":
   `model_id`, `dimension` and `corpus_version`.
 
 `sync_index` compares the corpus's chunks with the active generation by id and content hash. If
-nothing changed it writes nothing. Otherwise it builds a fresh generation: vectors of unchanged
-chunks are copied (not re-encoded), new and changed chunks are encoded, removed ones are left out.
-Only then is the pointer switched and the old generation dropped, so a run killed half-way leaves the
-previous index answering; the next run deletes the abandoned generation. An index built by another
-model (different `model_id`) is rebuilt in full, never mixed. One writer at a time is assumed.
+nothing changed it writes nothing. A change is applied in place, so its cost is that of the change, not
+of the corpus (benchmarks/bench_scale.py): new and changed chunks are encoded and upserted (vector,
+text and metadata in one write), moved ones get their new metadata, removed ones are deleted, and the
+corpus version is written last. A run killed half-way leaves chunks each either old or new; searches
+stay right meanwhile because `HybridSearcher` uses a vector only when its content hash is the
+corpus's (the text cited always comes from the corpus), and the next run finishes the change.
+A first build, or a rebuild for another model (different `model_id`: never mixed), fills a fresh
+generation and then switches the pointer, so a killed rebuild leaves the previous index answering;
+the next run deletes the abandoned generation. One writer at a time is assumed.
 
 >>> from embeddings.index import sync_index, open_index
 >>> report = sync_index(corpus, encoder, path=Path("data/chroma"))       # doctest: +SKIP
@@ -28,7 +32,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,11 +48,13 @@ log = logging.getLogger(__name__)
 DEFAULT_COLLECTION = "paragraphs"
 POINTER_SUFFIX = ".active"
 GENERATION_INFIX = ".v"
-Progress = Callable[[str, int, int], None]  # (stage, done, total): "copy"/"encode" as a generation fills
+Progress = Callable[[str, int, int], None]  # (stage, done, total): "encode" as chunks are written
+STORED_PAGE = 5_000  # ids and metadata read per call when comparing with the corpus: bounded memory
 
 
 class IndexUnavailable(RuntimeError):
-    """The index folder cannot be created, read or replaced (read-only, full, not a folder)."""
+    """The index folder cannot be created, read or replaced (read-only, full, not a folder), or the
+    Chroma server does not answer (searches resume by themselves once it is back)."""
 
 
 class IndexMissing(LookupError):
@@ -80,14 +87,52 @@ class IndexReport:
         return bool(self.added or self.updated or self.removed or self.rebuilt)
 
 
+def _unanswered(error: BaseException) -> BaseException | None:
+    """The transport failure (refused, reset, cut off) behind `error`, if that is what it is.
+
+    chromadb raises httpx's errors as they come, or wraps them (a ValueError at connection time).
+    """
+    try:
+        import httpx
+    except ImportError:  # no HTTP client installed: no server either
+        return None
+    seen: BaseException | None = error
+    for _ in range(8):  # the __cause__/__context__ chain, bounded
+        if seen is None:
+            return None
+        if isinstance(seen, httpx.TransportError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+@contextmanager
+def _answering(server: str | None) -> Iterator[None]:
+    """A Chroma server at `server` ("host:port") that does not answer becomes one IndexUnavailable."""
+    try:
+        yield
+    except IndexUnavailable:
+        raise
+    except Exception as error:
+        failure = _unanswered(error) if server else None
+        if failure is None:
+            raise
+        raise IndexUnavailable(f"the Chroma server at {server} does not answer ({type(failure).__name__}: "
+                               f"{failure}); searches resume by themselves once it runs again") from None
+
+
 def make_client(path: Path | str | None = None, host: str | None = None, port: int = 8000) -> Any:
-    """A Chroma client: `HttpClient(host, port)` when a host is given, else `PersistentClient(path)`."""
+    """A Chroma client: `HttpClient(host, port)` when a host is given, else `PersistentClient(path)`.
+
+    A server that does not answer raises IndexUnavailable.
+    """
     import chromadb
     from chromadb.config import Settings
 
     settings = Settings(anonymized_telemetry=False)
     if host:
-        return chromadb.HttpClient(host=host, port=port, settings=settings)
+        with _answering(f"{host}:{port}"):
+            return chromadb.HttpClient(host=host, port=port, settings=settings)
     if path is None:
         raise ValueError("give an index folder (path) or a Chroma server (host)")
     path = Path(path)
@@ -140,29 +185,38 @@ def _store(client: Any, encoder: Encoder, collection: str, metadata: dict | None
 
 
 class ChromaIndex:
-    """The active generation, opened for dense search. Build with `open_index`."""
+    """The active generation, opened for dense search. Build with `open_index`.
+
+    In server mode a server that does not answer raises IndexUnavailable; the client reconnects by
+    itself, so once the server runs again (same data, same port) searches give the same hits.
+    """
 
     def __init__(self, client: Any, encoder: Encoder, name: str = DEFAULT_COLLECTION) -> None:
-        active = active_generation(client, name)
-        if active is None:
-            raise IndexMissing(f"no index named {name!r} yet: run sync_index (or `make index`) first")
-        self.client = client
-        self.encoder = encoder
-        self.name = name
-        self.collection: str = active.name
-        self.metadata: dict[str, Any] = dict(active.metadata or {})
-        if self.metadata.get("model_id") != encoder.model_id:
-            raise ValueError(f"index {self.collection} was built by {self.metadata.get('model_id')}, "
-                             f"not {encoder.model_id}: run sync_index to rebuild it")
-        self.store = _store(client, encoder, self.collection)
-        self._count = client.get_collection(self.collection, embedding_function=None).count()
+        settings = client.get_settings()  # local: says where the server is, asks it nothing
+        self.server: str | None = (f"{settings.chroma_server_host}:{settings.chroma_server_http_port}"
+                                   if settings.chroma_server_host else None)  # None: the embedded store
+        with _answering(self.server):
+            active = active_generation(client, name)
+            if active is None:
+                raise IndexMissing(f"no index named {name!r} yet: run sync_index (or `make index`) first")
+            self.client = client
+            self.encoder = encoder
+            self.name = name
+            self.collection: str = active.name
+            self.metadata: dict[str, Any] = dict(active.metadata or {})
+            if self.metadata.get("model_id") != encoder.model_id:
+                raise ValueError(f"index {self.collection} was built by {self.metadata.get('model_id')}, "
+                                 f"not {encoder.model_id}: run sync_index to rebuild it")
+            self.store = _store(client, encoder, self.collection)
+            self._count = client.get_collection(self.collection, embedding_function=None).count()
 
     def count(self) -> int:
         return self._count
 
     def refresh(self) -> bool:
         """Follow the pointer if another sync switched it; True when a new generation was opened."""
-        active = active_generation(self.client, self.name)
+        with _answering(self.server):
+            active = active_generation(self.client, self.name)
         if active is None or active.name == self.collection:
             return False
         self.__init__(self.client, self.encoder, self.name)  # type: ignore[misc]
@@ -172,12 +226,14 @@ class ChromaIndex:
                where: dict[str, Any] | None = None) -> list[tuple[dict[str, Any], float]]:
         """(chunk metadata + "id" + "document", cosine similarity) of the k nearest chunks."""
         vector = self.encoder.embed_query(query) if isinstance(query, str) else [float(x) for x in query]
-        try:
-            found = self._query(vector, k, where)
-        except Exception:
-            if not self.refresh():  # the generation was replaced by a sync since it was opened
-                raise
-            found = self._query(vector, k, where)
+        with _answering(self.server):
+            try:
+                found = self._query(vector, k, where)
+            except Exception as error:
+                # A server that does not answer is not a replaced generation: refresh would fail alike.
+                if _unanswered(error) or not self.refresh():  # replaced by a sync since it was opened?
+                    raise
+                found = self._query(vector, k, where)
         return [({**doc.metadata, "id": doc.id, "document": doc.page_content}, 1.0 - distance)
                 for doc, distance in found]
 
@@ -202,6 +258,16 @@ def _batches(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+def _stored_metadata(collection: Any) -> dict[str, dict]:
+    """id -> metadata of every chunk in `collection`, read a page at a time."""
+    stored: dict[str, dict] = {}
+    while True:
+        got = collection.get(include=["metadatas"], limit=STORED_PAGE, offset=len(stored))
+        stored.update((i, m or {}) for i, m in zip(got["ids"], got["metadatas"]))
+        if len(got["ids"]) < STORED_PAGE:
+            return stored
+
+
 def sync_index(corpus: Corpus, encoder: Encoder, path: Path | str | None = None, host: str | None = None,
                port: int = 8000, collection: str = DEFAULT_COLLECTION, client: Any = None,
                batch_size: int = 64, progress: Progress | None = None) -> IndexReport:
@@ -212,73 +278,61 @@ def sync_index(corpus: Corpus, encoder: Encoder, path: Path | str | None = None,
     wanted: dict[str, Chunk] = {c.id: c for c in chunks}
     pointer = _pointer(client, collection)
     active = active_generation(client, collection)
+    rebuilt = active is not None and (active.metadata or {}).get("model_id") != encoder.model_id
+    stored = _stored_metadata(active) if active is not None and not rebuilt else {}
 
-    stored: dict[str, dict] = {}
-    rebuilt = False
-    if active is not None:
-        got = active.get(include=["metadatas"])
-        stored = {i: m or {} for i, m in zip(got["ids"], got["metadatas"])}
-        rebuilt = (active.metadata or {}).get("model_id") != encoder.model_id
-    same_hash = {i for i, c in wanted.items()
-                 if not rebuilt and stored.get(i, {}).get("content_hash") == c.content_hash}
+    same_hash = {i for i, c in wanted.items() if stored.get(i, {}).get("content_hash") == c.content_hash}
     added = [i for i in wanted if i not in stored]
     updated = [i for i in wanted if i in stored and i not in same_hash]
     removed = [i for i in stored if i not in wanted]
     relabelled = [i for i in same_hash if stored[i] != wanted[i].metadata]  # moved/paged, same text
+    fresh = sorted(added + updated, key=lambda i: len(wanted[i].text))  # similar lengths pad less
     meta = {"model_id": encoder.model_id, "dimension": encoder.dimension,
             "corpus_version": corpus.version, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
-    def report(name: str, reused: int, encoded: int) -> IndexReport:
-        return IndexReport(len(added), len(updated) + len(relabelled), len(removed), reused, encoded,
+    def report(name: str) -> IndexReport:
+        return IndexReport(len(added), len(updated) + len(relabelled), len(removed), len(same_hash), len(fresh),
                            len(chunks), rebuilt, name, encoder.model_id, corpus.version,
                            time.perf_counter() - started)
 
-    for stray in _generations(client, collection):  # left behind by a killed run
+    def encode_into(store: Any) -> None:
+        for done, batch in enumerate(_batches(fresh, batch_size), start=1):
+            store.add_texts([wanted[i].text for i in batch], [wanted[i].metadata for i in batch], ids=batch)
+            if progress:
+                progress("encode", min(done * batch_size, len(fresh)), len(fresh))
+
+    for stray in _generations(client, collection):  # left behind by a killed rebuild
         if active is None or stray != active.name:
             client.delete_collection(stray)
 
-    if active is not None and not (added or updated or removed or relabelled or rebuilt):
-        if (active.metadata or {}).get("corpus_version") != corpus.version:
+    if active is not None and not rebuilt:  # in place: touch only what changed
+        encode_into(_store(client, encoder, active.name))  # upserts: an id's old vector is replaced
+        for batch in _batches(relabelled, batch_size):
+            active.update(ids=batch, metadatas=[wanted[i].metadata for i in batch])
+        for batch in _batches(removed, batch_size):
+            active.delete(ids=batch)
+        if (active.metadata or {}).get("corpus_version") != corpus.version:  # last: the change is complete
             active.modify(metadata={**(active.metadata or {}), "corpus_version": corpus.version})
             pointer.modify(metadata={**(pointer.metadata or {}), "corpus_version": corpus.version})
-        return report(active.name, len(chunks), 0)
+        return report(active.name)
 
     generation = int((pointer.metadata or {}).get("generation", 0)) + 1
     name = f"{collection}{GENERATION_INFIX}{generation}-{uuid.uuid4().hex[:6]}"
-    store = _store(client, encoder, name, meta)
-    target = client.get_collection(name, embedding_function=None)
-
-    keep = sorted(same_hash)
-    fresh = sorted(added + updated, key=lambda i: len(wanted[i].text))  # similar lengths pad less
     try:
-        done = 0
-        for batch in _batches(keep, batch_size):  # unchanged chunks: copy their vectors
-            vectors = active.get(ids=batch, include=["embeddings"])
-            by_id = dict(zip(vectors["ids"], vectors["embeddings"]))
-            target.add(ids=batch, embeddings=[by_id[i] for i in batch],
-                       metadatas=[wanted[i].metadata for i in batch], documents=[wanted[i].text for i in batch])
-            done += len(batch)
-            if progress:
-                progress("copy", done, len(keep))
-        done = 0
-        for batch in _batches(fresh, batch_size):  # new and changed chunks: encode
-            store.add_texts([wanted[i].text for i in batch], [wanted[i].metadata for i in batch], ids=batch)
-            done += len(batch)
-            if progress:
-                progress("encode", done, len(fresh))
-        if target.count() != len(wanted):
-            raise RuntimeError(f"{name}: holds {target.count()} chunks, expected {len(wanted)}")
+        encode_into(_store(client, encoder, name, meta))
+        count = client.get_collection(name, embedding_function=None).count()
+        if count != len(wanted):
+            raise RuntimeError(f"{name}: holds {count} chunks, expected {len(wanted)}")
     except BaseException:  # the active index is untouched; drop the partial generation if possible
         try:
             client.delete_collection(name)
         except Exception:
             pass  # the next sync deletes it, as after a SIGKILL
         raise
-
     pointer.modify(metadata={**meta, "active": name, "generation": generation})  # the atomic switch
     if active is not None:
         client.delete_collection(active.name)
-    return report(name, len(keep), len(fresh))
+    return report(name)
 
 
 def ensure_index(corpus: Corpus, model_path: Path | str | None = None, path: Path | str | None = None,

@@ -3,13 +3,20 @@
 Gold labels in evals/data/retrieval.jsonl are citation keys ("A/C.1/73/L.27/Rev.1 ¶1.6"); a question
 may have several (the same sentence in two resolutions). Recall@k is the share of a question's gold
 paragraphs in its top k; MRR uses the first gold paragraph in the top 10; nDCG@10 uses binary gains.
-The index is built from the shipped corpus into a temporary folder unless --index-dir is given.
+The index is built from the shipped corpus into a temporary folder unless --index-dir is given; each
+model's index is kept apart (`DIR/<model_id>/`, or a collection per encoder on a Chroma server), so
+two models' vectors are never mixed. `--encoder` chooses the model (embeddings/encoder_factory.py:
+minilm, the default, mpnet, nomic, e5). Also printed: the model's load and the index build seconds,
+and each mode's query latency p50/p95 (query encoding included).
 
-    python -m evals retrieval [--out evals/results/retrieval.json] [--index-dir DIR] [--host H --port P]
+    python -m evals retrieval [--encoder minilm|mpnet|nomic|e5] [--data FILE] [--out evals/results/retrieval.json]
+                              [--index-dir DIR] [--host H --port P]
 
 >>> from evals.retrieval import metrics
 >>> metrics(["a", "b", "c"], ["b"])["mrr"]
 0.5
+>>> percentile([10.0, 20.0, 30.0, 40.0], 50)
+25.0
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +36,7 @@ OUT = ROOT / "results" / "retrieval.json"
 MODES = ("dense", "bm25", "hybrid")
 CUTOFFS = (1, 3, 5, 10)
 COLUMNS = [f"recall@{k}" for k in CUTOFFS] + ["mrr", "ndcg@10"]
+LATENCY = ("query_ms_p50", "query_ms_p95")  # per mode, from the wall time of each search call
 
 
 def load_items(path: Path = DATA) -> list[dict[str, Any]]:
@@ -47,56 +56,156 @@ def metrics(ranked: list[str], gold: list[str]) -> dict[str, float]:
     return row
 
 
+def percentile(values: list[float], pct: float) -> float:
+    """The pct-th percentile, linear between the nearest ranks (numpy's default method)."""
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * pct / 100
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+class AnswerRetrieval:
+    """Retrieval as an answer sees it (mode "assistant"): the question's scope read first ("this draft"
+    -> the resolution, a named symbol -> that document; rule `scope`), then hybrid search, then rule
+    `own_wording_first`; a question in another language is searched in English when a translator is given."""
+
+    def __init__(self, searcher: Any, translate: Any = None) -> None:
+        from assistant.chain import Assistant
+        from assistant.config import Settings
+
+        self.assistant = Assistant(Settings(), backend="extractive", corpus=searcher.corpus, searcher=searcher)
+        self.translate = translate
+
+    def search(self, question: str, k: int = 10, mode: str = "hybrid") -> list[Any]:
+        from assistant.features import read_question
+
+        query = self.translate(question) if self.translate else question
+        features = read_question(question, query, [], self.assistant.corpus)
+        return self.assistant.retrieve(query, features, k)
+
+
 def evaluate(searcher: Any, items: list[dict[str, Any]], modes: tuple[str, ...] = MODES) -> dict[str, Any]:
-    """Mean of each metric per mode, plus the misses (gold not in the top 5) of each mode."""
+    """Per mode: the mean of each metric, the same per group (an item's "lang" and "category", when
+    given), the misses (gold not in the top 5), each item's top 10, and the query latency p50/p95 in ms
+    (one search call: query encoding, both rankings, fusion). Mode "assistant" is `AnswerRetrieval`."""
     results: dict[str, Any] = {}
+    answers = AnswerRetrieval(searcher) if "assistant" in modes else None
     for mode in modes:
-        rows, misses = [], []
+        rows, misses, seconds, ranks = [], [], [], []
         for item in items:
-            ranked = [h.paragraph.citation.key for h in searcher.search(item["question"], k=10, mode=mode)]
+            started = time.perf_counter()
+            if mode == "assistant":
+                ranked = [f.paragraph.citation.key for f in answers.search(item["question"], k=10)]
+            else:
+                ranked = [h.paragraph.citation.key for h in searcher.search(item["question"], k=10, mode=mode)]
+            seconds.append(time.perf_counter() - started)
             row = metrics(ranked, item["gold"])
             rows.append(row)
+            ranks.append({"id": item["id"], "top10": ranked})
             if row["recall@5"] < 1.0:
                 misses.append({"id": item["id"], "gold": item["gold"], "top5": ranked[:5]})
-        results[mode] = {col: round(sum(r[col] for r in rows) / len(rows), 4) for col in COLUMNS}
+        results[mode] = mean(rows)
+        ms = [1000 * s for s in seconds]
+        results[mode].update({LATENCY[0]: round(percentile(ms, 50), 1), LATENCY[1]: round(percentile(ms, 95), 1)})
+        groups: dict[str, list[dict[str, float]]] = {}
+        for item, row in zip(items, rows):
+            for key in ("lang", "category"):
+                if key in item:
+                    groups.setdefault(f"{key}={item[key]}", []).append(row)
+        results[mode]["groups"] = {name: {"n": len(group), **mean(group)} for name, group in sorted(groups.items())}
         results[mode]["misses"] = misses
+        results[mode]["items"] = ranks
     return results
+
+
+def mean(rows: list[dict[str, float]]) -> dict[str, float]:
+    return {col: round(sum(r[col] for r in rows) / len(rows), 4) for col in COLUMNS}
+
+
+def group_table(results: dict[str, Any], columns: tuple[str, ...] = ("recall@1", "recall@5", "mrr")) -> str:
+    """recall@1/@5 and MRR per group (language, category), one column block per mode."""
+    modes = [m for m in results if results[m].get("groups")]
+    if not modes:
+        return ""
+    names = list(results[modes[0]]["groups"])
+    lines = [f"{'group':<22}{'n':>4}" + "".join(f"{m + ' ' + c.replace('recall', 'R'):>16}" for m in modes for c in columns)]
+    for name in names:
+        row = [results[m]["groups"][name] for m in modes]
+        lines.append(f"{name:<22}{row[0]['n']:>4}" + "".join(f"{r[c]:>16.3f}" for r in row for c in columns))
+    return "\n".join(lines)
 
 
 def table(results: dict[str, Any]) -> str:
     """The metrics side by side, one row per mode."""
-    lines = [f"{'mode':<8}" + "".join(f"{c:>11}" for c in COLUMNS)]
+    lines = [f"{'mode':<8}" + "".join(f"{c:>11}" for c in COLUMNS) + "".join(f"{c:>14}" for c in LATENCY)]
     for mode, row in results.items():
-        lines.append(f"{mode:<8}" + "".join(f"{row[c]:>11.3f}" for c in COLUMNS))
+        lines.append(f"{mode:<8}" + "".join(f"{row[c]:>11.3f}" for c in COLUMNS)
+                     + "".join(f"{row[c]:>14.1f}" if c in row else f"{'':>14}" for c in LATENCY))
     return "\n".join(lines)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=OUT, help=f"JSON results (default {OUT.relative_to(ROOT.parent)})")
     parser.add_argument("--data", type=Path, default=DATA, help="eval questions (JSONL)")
-    parser.add_argument("--index-dir", type=Path, default=None, help="Chroma folder to sync and use (default: a temp folder)")
+    parser.add_argument("--index-dir", type=Path, default=None, help="folder of the indexes to sync and use, one subfolder per model_id (default: a temp folder)")
     parser.add_argument("--host", default=None, help="Chroma server host instead of a folder")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--model", type=Path, default=None, help="sentence-transformers folder (default: packaged MiniLM)")
+    parser.add_argument("--model", type=Path, default=None, help="sentence-transformers folder for --encoder minilm (default: packaged MiniLM)")
+    parser.add_argument("--encoder", default=None, help="embedding model: minilm (default), mpnet, nomic or e5")
+    parser.add_argument("--assistant", action="store_true", help="also mode 'assistant': retrieval as answers do it (scope, own wording first)")
+
+
+def index_folder(base: Path, model_id: str) -> Path:
+    """The model's own index folder under `base`: `base/<model_id>` (file-name safe).
+
+    >>> index_folder(Path("idx"), "nomic-embed-text-v1.5.f16-768d-f7af6f66").as_posix()
+    'idx/nomic-embed-text-v1.5.f16-768d-f7af6f66'
+    """
+    return base / re.sub(r"[^A-Za-z0-9._-]+", "_", model_id)
 
 
 def run(args: argparse.Namespace) -> int:
     from corpus.store import load_corpus
+    from embeddings.encoder_factory import DEFAULT_ENCODER, ENCODERS, make_encoder
     from embeddings.hybrid import HybridSearcher
+    from embeddings.index import DEFAULT_COLLECTION, make_client, sync_index
 
+    name = getattr(args, "encoder", None) or DEFAULT_ENCODER
+    if name not in ENCODERS:
+        raise SystemExit(f"--encoder: choose one of {', '.join(ENCODERS)}, not {name!r}")
+    if name == "nomic":  # llama.cpp's portable build loads its CPU backend only once one is chosen
+        from assistant.config import Settings
+        from assistant.cpu_backend import activate
+
+        settings = Settings()
+        activate(settings.cpu_variant, settings.cpu_allow_amx)
     items = load_items(args.data)
     corpus = load_corpus()
+    encoder = make_encoder(name, model_path=getattr(args, "model", None))
+    collection = f"{DEFAULT_COLLECTION}-{name}" if args.host else DEFAULT_COLLECTION
     with tempfile.TemporaryDirectory(prefix="eval-index-") as tmp:
         started = time.perf_counter()
-        searcher = HybridSearcher.open(corpus, model_path=args.model, path=None if args.host else (args.index_dir or Path(tmp)),
-                                       host=args.host, port=args.port)
-        results = evaluate(searcher, items)
+        encoder.model  # loaded before the build is timed
+        load_seconds = time.perf_counter() - started
+        path = None if args.host else index_folder(args.index_dir or Path(tmp), encoder.model_id)
+        client = make_client(path, args.host, args.port)
+        report = sync_index(corpus, encoder, client=client, collection=collection)
+        searcher = HybridSearcher.open(corpus, path=path, host=args.host, port=args.port, collection=collection,
+                                       sync=False, encoder=encoder)
+        results = evaluate(searcher, items, MODES + (("assistant",) if args.assistant else ()))
         seconds = time.perf_counter() - started
-    print(f"{len(items)} questions, corpus {corpus.version}, model {searcher.encoder.model_id}, "
+    print(f"{len(items)} questions, corpus {corpus.version}, model {encoder.model_id} (encoder {name}), "
           f"fusion {searcher.fusion} ({seconds:.1f} s)")
+    print(f"model load {load_seconds:.1f} s; index build {report.seconds:.1f} s "
+          f"({report.encoded} chunks encoded, {report.reused} reused, {report.chunks} in the index)")
     print(table(results))
+    if any("lang" in item or "category" in item for item in items):
+        print(group_table(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"questions": len(items), "corpus_version": corpus.version, "model_id": searcher.encoder.model_id,
+    payload = {"questions": len(items), "corpus_version": corpus.version, "model_id": encoder.model_id,
+               "encoder": name, "load_seconds": round(load_seconds, 2), "build_seconds": round(report.seconds, 2),
+               "chunks": report.chunks, "encoded": report.encoded,
                "fusion": searcher.fusion, "rrf_k": searcher.rrf_k, "alpha": searcher.alpha, "modes": results}
     args.out.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"written to {args.out}")

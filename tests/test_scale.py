@@ -1,4 +1,4 @@
-"""Costs that must not grow with the corpus: an incremental sync encodes only what is new; a BM25
+"""Costs that must not grow with the corpus: an incremental sync encodes and writes only what is new; a BM25
 query turns only its top k into Python objects (benchmarks/bench_scale.py measures the rest)."""
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ def test_an_incremental_sync_at_10000_paragraphs_encodes_only_the_new_paragraphs
     first = sync_index(corpus, encoder, client=client, batch_size=512)
     assert first.encoded == first.chunks == len(encoder.encoded) and first.chunks >= 10_000
 
+    sample = sorted(c.id for c in corpus_chunks(corpus, encoder.token_spans, encoder.max_tokens))[::500]
+    vectors_before = active_generation(client).get(ids=sample, include=["embeddings"])["embeddings"]
     encoder.encoded.clear()
     report = sync_index(grown, encoder, client=client, batch_size=512)
     new_texts = [c.text for c in corpus_chunks(grown, encoder.token_spans, encoder.max_tokens)
@@ -65,7 +67,10 @@ def test_an_incremental_sync_at_10000_paragraphs_encodes_only_the_new_paragraphs
     assert sorted(encoder.encoded) == sorted(new_texts)  # exactly the new paragraphs' chunks, once each
     assert (report.added, report.updated, report.removed) == (len(new_texts), 0, 0)
     assert report.encoded == len(new_texts) and report.reused == first.chunks
-    assert active_generation(client).count() == first.chunks + len(new_texts)
+    active = active_generation(client)
+    assert active.count() == first.chunks + len(new_texts)
+    assert report.collection == first.collection  # in place: nothing copied into a new generation
+    assert np.array_equal(active.get(ids=sample, include=["embeddings"])["embeddings"], vectors_before)
 
     encoder.encoded.clear()
     unchanged = sync_index(grown, encoder, client=client)

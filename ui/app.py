@@ -408,7 +408,8 @@ def serve(host: str | None = None, port: int | None = None, auth: str | None = N
     from assistant.chain import Assistant
 
     assistant = Assistant(s)
-    threading.Thread(target=_warm_up, args=(assistant,), daemon=True, name="warm-up").start()
+    if s.warm_up:
+        threading.Thread(target=_warm_up, args=(assistant,), daemon=True, name="warm-up").start()
     app = build_app(assistant)
     try:
         launch(app, host, port, auth=credentials, prevent_thread_lock=True, quiet=True, assistant=assistant)
@@ -429,8 +430,10 @@ def serve(host: str | None = None, port: int | None = None, auth: str | None = N
 
 
 def _warm_up(assistant: "Assistant") -> None:
-    """Load the search models while the page opens, so the first question does not pay for it."""
+    """Load the models while the page opens, so the first question does not pay for it."""
+    started = time.perf_counter()
     try:
-        assistant.searcher  # noqa: B018 - loads the encoder and opens the index
+        assistant.warm_up()
+        log.info("warmed up in %.1f s", time.perf_counter() - started)
     except Exception as error:  # noqa: BLE001 - the first question will report it properly
         log.warning("warm-up failed (the first question will retry): %s", error)
