@@ -91,6 +91,7 @@ class Answer:
     tokens: dict[str, int] = field(default_factory=dict)  # prompt, completion (when the backend reports them)
     refusal_probability: float | None = None  # llama-cpp: the model's first-token probability of refusing
     answerable_probability: float | None = None  # llama-cpp: the answerability check's P(YES), when it ran
+    language: str = "en"  # the question's (ISO 639-1); the text is in it, quotes stay English (assistant/translation.py)
 
     @property
     def refused(self) -> bool:

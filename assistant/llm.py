@@ -8,12 +8,19 @@
 `llama_cpp` is imported lazily (only when a model is loaded) so that commands that never generate
 start fast. A loaded `Llama` is kept per (path, n_ctx, n_threads) for the life of the process, and
 generations on one `Llama` are serialised by a lock (the object is not thread-safe).
+
+Every generation runs on one thread of its own whose scheduling priority is lowered by `llm_nice`
+(its OpenMP compute threads inherit it): on 2 cores the model's threads keep both busy, and a lookup
+or a page of the app arriving meanwhile then waits for them. Alone, the model runs as fast as before.
 """
 
 from __future__ import annotations
 
+import os
+import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +37,57 @@ _ROLES = {"system": "system", "human": "user", "ai": "assistant", "tool": "tool"
 
 _CACHE: dict[tuple[str, int, int], tuple[Any, threading.Lock]] = {}
 _CACHE_LOCK = threading.Lock()
+_RUNNER: ThreadPoolExecutor | None = None
+_DONE = object()
+
+
+def _runner() -> ThreadPoolExecutor:
+    """The one thread every generation runs on, started with the priority `llm_nice` lowers."""
+    global _RUNNER
+    with _CACHE_LOCK:
+        if _RUNNER is None:
+            from assistant.config import settings
+
+            def lower_priority(nice: int = settings().llm_nice) -> None:
+                try:  # on Linux the niceness is per thread; threads made from this one inherit it
+                    tid = threading.get_native_id()
+                    os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
+                except (AttributeError, OSError):  # not Linux, or not allowed: same priority as the rest
+                    pass
+
+            _RUNNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm", initializer=lower_priority)
+        return _RUNNER
+
+
+def _on_runner(work: Callable[[], Any]) -> Any:
+    return _runner().submit(work).result()
+
+
+def _stream_on_runner(events: Callable[[], Iterator[Any]]) -> Iterator[Any]:
+    """The items of `events()`, produced on the runner thread; stopping early stops it after its item."""
+    box: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in events():
+                box.put(item)
+                if stop.is_set():
+                    break
+        except BaseException as error:  # noqa: BLE001 - raised again on the consumer's side
+            box.put(error)
+        finally:
+            box.put(_DONE)
+
+    future = _runner().submit(produce)
+    try:
+        while (item := box.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        future.result()  # the Llama is not left mid-generation when its lock is released
 
 
 def load_llama(path: str | Path, n_ctx: int = 4096, n_threads: int = 2) -> tuple[Any, threading.Lock]:
@@ -133,8 +191,9 @@ class LlamaCppChat(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         llm, lock = load_llama(self.model_path, self.n_ctx, self.n_threads)
+        params = self._params(stop, kwargs)
         with lock:
-            out = llm.create_chat_completion(messages=_to_dicts(messages), stream=False, **self._params(stop, kwargs))
+            out = _on_runner(lambda: llm.create_chat_completion(messages=_to_dicts(messages), stream=False, **params))
         choice = out["choices"][0]
         usage = out.get("usage") or {}
         meta = {"finish_reason": choice.get("finish_reason"), "model_name": Path(self.model_path).name}
@@ -161,7 +220,7 @@ class LlamaCppChat(BaseChatModel):
         parts: list[str] = []
         finish_reason = None
         with lock:
-            for event in llm.create_chat_completion(messages=dicts, stream=True, **params):
+            for event in _stream_on_runner(lambda: llm.create_chat_completion(messages=dicts, stream=True, **params)):
                 choice = event["choices"][0]
                 finish_reason = choice.get("finish_reason") or finish_reason
                 text = choice.get("delta", {}).get("content")

@@ -41,6 +41,16 @@ Claim: {claim}
 
 Does the passage support the claim? Answer YES or NO."""
 
+# Questions in another UN language (assistant/language.py): the corpus is English, so the question is
+# searched and answered in English, and the checked answer is translated back, its markers kept.
+TRANSLATE_QUESTION_SYSTEM = """Translate the user's question from {language} into English. Use the United Nations' own English terms (for example "information and communications technologies", "critical infrastructure", "responsible State behaviour", "confidence-building measures", "the draft resolution"). Keep document symbols (A/RES/73/27), paragraph numbers and names exactly. Output only the English question."""
+
+TRANSLATE_ANSWER_SYSTEM = """Translate the user's text from English into {language}. Keep every citation marker in square brackets, such as [¶1.6] or [A/70/174 ¶26], exactly as written and after the same sentence. Keep numbers, dates and document symbols exactly. Keep the text's own wording for obligations ("should", "must", "calls upon"). Output only the translation."""
+
+# Measured for retrieval (evals/retrieval.py --expand): the question restated in the documents' own
+# vocabulary, searched together with the user's words.
+VOCABULARY_SYSTEM = """Restate the user's question in the formal vocabulary of United Nations General Assembly documents on information and communications technologies and international security (for example "malicious ICT functions" for spyware or backdoors, "critical infrastructure" for power grids or hospitals, "non-State actors" for hackers or companies, "the use of proxies" for hired hackers, "responsible State behaviour" for cyber rules). Output only the restated question, one sentence."""
+
 # Rule answerability_check: does the verified answer give what was asked? (P(YES) of the first token.)
 # The passages are not shown: support is checked sentence by sentence already; this asks only whether
 # the answer, true as it may be, is an answer to this question ("Who chairs it?" -> "It meets in June").

@@ -101,6 +101,7 @@ def answer_json(answer: "Answer") -> dict:
         "answer": answer.text,
         "question": answer.question,
         "standalone_question": answer.standalone_question,
+        "language": answer.language,
         "kind": answer.kind.value,
         "rule": answer.rule,
         "citations": [

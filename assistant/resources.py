@@ -14,10 +14,12 @@ from assistant.config import Settings, settings as default_settings
 if TYPE_CHECKING:
     from corpus.store import Corpus
     from embeddings.hybrid import HybridSearcher
+    from embeddings.encoder import TextEncoder
     from embeddings.index import IndexReport
 
 _lock = threading.Lock()
 _searchers: dict[tuple, "HybridSearcher"] = {}
+_encoders: dict[tuple, "TextEncoder"] = {}
 
 
 def load(settings: Settings | None = None) -> "Corpus":
@@ -29,8 +31,26 @@ def load(settings: Settings | None = None) -> "Corpus":
 
 
 def _index_location(s: Settings) -> dict:
+    # Each encoder its own collection: switching ASSISTANT_ENCODER never rebuilds another model's index.
+    collection = s.collection if s.encoder == "minilm" else f"{s.collection}-{s.encoder}"
     return {"path": None if s.chroma_host else s.index_dir, "host": s.chroma_host, "port": s.chroma_port,
-            "collection": s.collection}
+            "collection": collection}
+
+
+def encoder(settings: Settings | None = None) -> "TextEncoder":
+    """The retrieval encoder the settings name (loaded lazily, once per process)."""
+    s = settings or default_settings()
+    key = (s.encoder, str(s.embedding_model))
+    with _lock:
+        if key not in _encoders:
+            from embeddings.encoder_factory import make_encoder
+
+            if s.encoder == "nomic":  # a GGUF: llama.cpp's CPU backend must be chosen before it loads
+                from assistant import cpu_backend
+
+                cpu_backend.activate(s.cpu_variant, s.cpu_allow_amx)
+            _encoders[key] = make_encoder(s.encoder, model_path=s.embedding_model if s.encoder == "minilm" else None)
+        return _encoders[key]
 
 
 def searcher(settings: Settings | None = None, corpus: "Corpus | None" = None) -> "HybridSearcher":
@@ -39,12 +59,12 @@ def searcher(settings: Settings | None = None, corpus: "Corpus | None" = None) -
 
     s = settings or default_settings()
     corpus = corpus or load(s)
-    key = (str(s.data_dir), str(s.embedding_model), s.chroma_host, s.chroma_port, s.collection, corpus.version)
+    key = (str(s.data_dir), s.encoder, str(s.embedding_model), s.chroma_host, s.chroma_port, s.collection,
+           corpus.version)
+    model = encoder(s)
     with _lock:
         if key not in _searchers:
-            encoder = next((x.encoder for x in _searchers.values()), None)  # the model loads once
-            _searchers[key] = HybridSearcher.open(corpus, model_path=s.embedding_model, encoder=encoder,
-                                                  **_index_location(s))
+            _searchers[key] = HybridSearcher.open(corpus, encoder=model, **_index_location(s))
         return _searchers[key]
 
 
@@ -57,15 +77,10 @@ def sync_index(settings: Settings | None = None, rebuild: bool = False, progress
 
     s = settings or default_settings()
     loc = _index_location(s)
-    encoder = next((x.encoder for x in _searchers.values()), None)
-    if encoder is None:
-        from embeddings.encoder import Encoder
-
-        encoder = Encoder(s.embedding_model)
     client = make_client(loc["path"], loc["host"], loc["port"])
     if rebuild:
         for c in client.list_collections():
             name = c.name if hasattr(c, "name") else str(c)
-            if name.startswith(s.collection):
+            if name.startswith(loc["collection"] + "."):
                 client.delete_collection(name)
-    return sync(load(s), encoder, client=client, collection=s.collection, progress=progress)
+    return sync(load(s), encoder(s), client=client, collection=loc["collection"], progress=progress)

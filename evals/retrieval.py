@@ -68,29 +68,41 @@ def percentile(values: list[float], pct: float) -> float:
 class AnswerRetrieval:
     """Retrieval as an answer sees it (mode "assistant"): the question's scope read first ("this draft"
     -> the resolution, a named symbol -> that document; rule `scope`), then hybrid search, then rule
-    `own_wording_first`; a question in another language is searched in English when a translator is given."""
+    `own_wording_first`. With `translate` (a backend name), a question in another UN language is first
+    translated into English by that model, as answers do (assistant/translation.py)."""
 
-    def __init__(self, searcher: Any, translate: Any = None) -> None:
+    def __init__(self, searcher: Any, translate: str | None = None, expand: str | None = None) -> None:
         from assistant.chain import Assistant
         from assistant.config import Settings
 
-        self.assistant = Assistant(Settings(), backend="extractive", corpus=searcher.corpus, searcher=searcher)
-        self.translate = translate
+        self.assistant = Assistant(Settings(), backend=translate or expand or "extractive", corpus=searcher.corpus,
+                                   searcher=searcher)
+        self.translate, self.expand = translate, expand
 
     def search(self, question: str, k: int = 10, mode: str = "hybrid") -> list[Any]:
         from assistant.features import read_question
+        from assistant.language import ENGLISH, detect
 
-        query = self.translate(question) if self.translate else question
-        features = read_question(question, query, [], self.assistant.corpus)
+        query, language = question, detect(question)
+        if self.translate and language is not ENGLISH:
+            query = self.assistant.translate(question, language, self.translate, "question") or question
+        features = read_question(query, query, [], self.assistant.corpus)
+        if self.expand:  # the user's words and the documents' vocabulary, searched as one query
+            from assistant import prompts
+
+            messages = [("system", prompts.VOCABULARY_SYSTEM), ("human", query)]
+            restated = self.assistant.llm(self.expand, "aux").invoke(messages, max_tokens=80).content.strip()
+            query = f"{query} {restated.splitlines()[0] if restated else ''}".strip()
         return self.assistant.retrieve(query, features, k)
 
 
-def evaluate(searcher: Any, items: list[dict[str, Any]], modes: tuple[str, ...] = MODES) -> dict[str, Any]:
+def evaluate(searcher: Any, items: list[dict[str, Any]], modes: tuple[str, ...] = MODES,
+             translate: str | None = None, expand: str | None = None) -> dict[str, Any]:
     """Per mode: the mean of each metric, the same per group (an item's "lang" and "category", when
     given), the misses (gold not in the top 5), each item's top 10, and the query latency p50/p95 in ms
     (one search call: query encoding, both rankings, fusion). Mode "assistant" is `AnswerRetrieval`."""
     results: dict[str, Any] = {}
-    answers = AnswerRetrieval(searcher) if "assistant" in modes else None
+    answers = AnswerRetrieval(searcher, translate, expand) if "assistant" in modes else None
     for mode in modes:
         rows, misses, seconds, ranks = [], [], [], []
         for item in items:
@@ -154,6 +166,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, default=None, help="sentence-transformers folder for --encoder minilm (default: packaged MiniLM)")
     parser.add_argument("--encoder", default=None, help="embedding model: minilm (default), mpnet, nomic or e5")
     parser.add_argument("--assistant", action="store_true", help="also mode 'assistant': retrieval as answers do it (scope, own wording first)")
+    parser.add_argument("--translate", default=None, metavar="BACKEND", help="mode 'assistant' translates questions in other UN languages into English with this backend (llama-cpp, openai), as answers do")
+    parser.add_argument("--expand", default=None, metavar="BACKEND", help="mode 'assistant' adds the question restated in the documents' vocabulary by this backend to the query (measured, not used by answers)")
 
 
 def index_folder(base: Path, model_id: str) -> Path:
@@ -193,7 +207,9 @@ def run(args: argparse.Namespace) -> int:
         report = sync_index(corpus, encoder, client=client, collection=collection)
         searcher = HybridSearcher.open(corpus, path=path, host=args.host, port=args.port, collection=collection,
                                        sync=False, encoder=encoder)
-        results = evaluate(searcher, items, MODES + (("assistant",) if args.assistant else ()))
+        wants_assistant = args.assistant or args.translate or args.expand
+        results = evaluate(searcher, items, MODES + (("assistant",) if wants_assistant else ()),
+                           args.translate, args.expand)
         seconds = time.perf_counter() - started
     print(f"{len(items)} questions, corpus {corpus.version}, model {encoder.model_id} (encoder {name}), "
           f"fusion {searcher.fusion} ({seconds:.1f} s)")

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +33,55 @@ def shipped_corpus():
     from corpus.store import load_corpus
 
     return load_corpus()
+
+
+# --- a real Chroma server (tests/test_chroma_server*.py) ------------------------------------------------
+class ChromaServer:
+    """One `chroma run` on a fixed folder and port, which a test can kill and start again."""
+
+    def __init__(self, data: Path, log: Path) -> None:
+        self.host, self.port, self.data, self.log = "127.0.0.1", ui_free_port(), data, log
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def start(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            return
+        env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(self.data), "--host", self.host, "--port", str(self.port)],
+                stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://{self.address}/api/v2/heartbeat", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                pytest.fail(f"chroma server did not answer its heartbeat; log: {self.log}")
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        """SIGKILL: the server goes away without a word, as when it crashes or its machine does."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=15)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it lingers."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
 
 
 # --- UI fixtures (ui/ package; used by tests/test_ui_*.py) --------------------------------------------

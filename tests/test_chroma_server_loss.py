@@ -5,70 +5,21 @@ searcher and the same assistant give the same hits and answers, with no restart 
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from conftest import ChromaServer
 from embeddings.hybrid import HybridSearcher
 from embeddings.index import IndexUnavailable, open_index, sync_index
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMA = Path(sys.executable).parent / "chroma"
 QUERIES = ["attacks on critical infrastructure that provides services to the public",
            "capacity-building for developing countries",
            "States must not use proxies to commit internationally wrongful acts"]
 QUESTION = "What does the resolution say about attacks on critical infrastructure?"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ChromaServer:
-    """One `chroma run` on a fixed folder and port, which a test can kill and start again."""
-
-    def __init__(self, data: Path, log: Path) -> None:
-        self.host, self.port, self.data, self.log = "127.0.0.1", free_port(), data, log
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"
-
-    def start(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            return
-        env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(CHROMA), "run", "--path", str(self.data), "--host", self.host, "--port", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://{self.address}/api/v2/heartbeat", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.kill()
-                pytest.fail(f"chroma server did not answer its heartbeat; log: {self.log}")
-            time.sleep(0.2)
-
-    def kill(self) -> None:
-        """SIGKILL: the server goes away without a word, as when it crashes or its machine does."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

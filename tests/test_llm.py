@@ -187,6 +187,23 @@ def test_llama_cpp_answers_from_passage(model_path):
 
 
 @pytest.mark.llm
+def test_the_model_generates_at_a_lower_priority_than_the_app_and_a_stream_stopped_early_frees_it(model_path):
+    import threading
+
+    llm = chat_model(_settings(model_path), "llama-cpp")
+    stream = llm.stream("Count from 1 to 200, separated by spaces.")
+    first = next(stream)  # generating now, on the model's own thread
+    (runner,) = [t for t in threading.enumerate() if t.name.startswith("llm_")]
+    app_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert os.getpriority(os.PRIO_PROCESS, runner.native_id) == min(19, app_nice + Settings().llm_nice)
+    compute = [int(tid) for tid in os.listdir(f"/proc/{os.getpid()}/task") if int(tid) != runner.native_id
+               and os.getpriority(os.PRIO_PROCESS, int(tid)) == os.getpriority(os.PRIO_PROCESS, runner.native_id)]
+    assert compute, "the model's compute threads inherit the lower priority"
+    stream.close()  # a consumer that stops early (a deadline, a cut stream) ...
+    assert first.content and "June 2019" in llm.invoke(QUESTION).content  # ... leaves the model usable
+
+
+@pytest.mark.llm
 def test_llama_cpp_streams_and_honours_limits(model_path):
     llm = chat_model(_settings(model_path), "llama-cpp")
     full = llm.invoke(QUESTION).content
