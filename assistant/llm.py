@@ -16,6 +16,7 @@ or a page of the app arriving meanwhile then waits for them. Alone, the model ru
 
 from __future__ import annotations
 
+import atexit
 import os
 import queue
 import threading
@@ -104,6 +105,7 @@ def load_llama(path: str | Path, n_ctx: int = 4096, n_threads: int = 2) -> tuple
             from llama_cpp import Llama
 
             llm = Llama(model_path=key[0], n_ctx=key[1], n_threads=key[2], verbose=False)
+            atexit.register(llm.close)  # before interpreter teardown: its __del__ then fails noisily
             _CACHE[key] = (llm, threading.Lock())
         return _CACHE[key]
 

