@@ -382,27 +382,27 @@ class Assistant:
             yield from self.stream_english(question, history, backend, k, symbols)
             return
         started = time.perf_counter()
-        english = self.translate(clean(question), language, backend, "question") or clean(question)
+        english = self.translate(clean(question), prompts.TRANSLATE_QUESTION_SYSTEM, language, backend) or clean(question)
         translated_in = time.perf_counter() - started
         answer = None
         for event in self.stream_english(english, history, backend, k, symbols):
             if isinstance(event, Answer):
                 answer = event
-        translated = None if answer.kind is AnswerKind.LOOKUP else self.translate(answer.text, language, backend, "answer")
+        translated = (None if answer.kind is AnswerKind.LOOKUP
+                      else self.translate(answer.text, prompts.TRANSLATE_ANSWER_SYSTEM, language, backend))
         answer = in_language(answer, question, language, translated)
-        # the English path's own timings, plus both translations
+        # the English path's own timings (from its start), the question's translation, and the whole
         answer.timings.update(question_translation=translated_in, total=time.perf_counter() - started)
         yield answer
 
-    def translate(self, text: str, language: Language, backend: str, what: str) -> str | None:
-        """`what` = "question": into English; "answer": from English into `language` (the aux model).
+    def translate(self, text: str, system: str, language: Language, backend: str) -> str | None:
+        """`text` translated by the aux model under `system` (a TRANSLATE_* prompt, naming `language`).
         None when the model fails: the question is then searched as written, the answer shown in English."""
-        system = prompts.TRANSLATE_QUESTION_SYSTEM if what == "question" else prompts.TRANSLATE_ANSWER_SYSTEM
         messages = [("system", system.format(language=language.name)), ("human", text)]
         try:
             return self.llm(backend, "aux").invoke(messages, max_tokens=400).content.strip() or None
         except Exception as error:  # noqa: BLE001 - a failed translation falls back, said in the answer's notes
-            log.warning("translation (%s, %s) failed: %s", what, language.code, error)
+            log.warning("translation (%s) failed: %s", language.code, error)
             return None
 
     def stream_english(self, question: str, history: Sequence[tuple[str, str]], backend: str, k: int | None,

@@ -85,7 +85,9 @@ class AnswerRetrieval:
 
         query, language = question, detect(question)
         if self.translate and language is not ENGLISH:
-            query = self.assistant.translate(question, language, self.translate, "question") or question
+            from assistant import prompts
+
+            query = self.assistant.translate(question, prompts.TRANSLATE_QUESTION_SYSTEM, language, self.translate) or question
         features = read_question(query, query, [], self.assistant.corpus)
         if self.expand:  # the user's words and the documents' vocabulary, searched as one query
             from assistant import prompts
