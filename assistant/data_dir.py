@@ -60,11 +60,11 @@ def folders_written(settings: Settings, command: Literal["index", "serve"]) -> l
     """The folders `command` writes: the index (unless a Chroma server holds it) and the parse cache;
     `serve` also the feedback database's folder and the app's export files. User documents are only
     read by both."""
-    folders = [settings.data_dir / "cache"]
+    folders = [settings.cache_dir]
     if not settings.chroma_host:
         folders.insert(0, settings.index_dir)
     if command == "serve":
-        folders = [settings.feedback_db.parent, *folders, settings.data_dir / "gradio-files"]
+        folders = [settings.feedback_db.parent, *folders, settings.app_files_dir]
     return folders
 
 

@@ -49,7 +49,9 @@ def _runner() -> ThreadPoolExecutor:
         if _RUNNER is None:
             from assistant.config import settings
 
-            def lower_priority(nice: int = settings().llm_nice) -> None:
+            nice = settings().llm_nice
+
+            def lower_priority() -> None:
                 try:  # on Linux the niceness is per thread; threads made from this one inherit it
                     tid = threading.get_native_id()
                     os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)

@@ -27,7 +27,7 @@ def load(settings: Settings | None = None) -> "Corpus":
     from corpus.store import load_corpus
 
     s = settings or default_settings()
-    return load_corpus(user_dir=s.user_docs_dir, cache_dir=s.data_dir / "cache")
+    return load_corpus(user_dir=s.user_docs_dir, cache_dir=s.cache_dir)
 
 
 def _index_location(s: Settings) -> dict:
@@ -49,7 +49,7 @@ def encoder(settings: Settings | None = None) -> "TextEncoder":
                 from assistant import cpu_backend
 
                 cpu_backend.activate(s.cpu_variant, s.cpu_allow_amx)
-            _encoders[key] = make_encoder(s.encoder, model_path=s.embedding_model if s.encoder == "minilm" else None)
+            _encoders[key] = make_encoder(s.encoder, model_path=s.embedding_model)  # a folder only goes with minilm
         return _encoders[key]
 
 

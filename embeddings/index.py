@@ -49,7 +49,7 @@ DEFAULT_COLLECTION = "paragraphs"
 POINTER_SUFFIX = ".active"
 GENERATION_INFIX = ".v"
 Progress = Callable[[str, int, int], None]  # (stage, done, total): "encode" as chunks are written
-STORED_PAGE = 5_000  # ids and metadata read per call when comparing with the corpus: bounded memory
+STORED_PAGE = 5_000  # ids and metadata read per call when comparing with the corpus: bounded replies
 
 
 class IndexUnavailable(RuntimeError):
@@ -270,11 +270,13 @@ def _stored_metadata(collection: Any) -> dict[str, dict]:
 
 def sync_index(corpus: Corpus, encoder: Encoder, path: Path | str | None = None, host: str | None = None,
                port: int = 8000, collection: str = DEFAULT_COLLECTION, client: Any = None,
-               batch_size: int = 64, progress: Progress | None = None) -> IndexReport:
-    """Bring the index up to date with `corpus` (see the module docstring); safe to re-run."""
+               batch_size: int = 64, progress: Progress | None = None,
+               chunks: Sequence[Chunk] | None = None) -> IndexReport:
+    """Bring the index up to date with `corpus` (see the module docstring); safe to re-run.
+    `chunks`: the corpus's chunks for this encoder, when the caller has them already."""
     started = time.perf_counter()
     client = client or make_client(path, host, port)
-    chunks = corpus_chunks(corpus, encoder.token_spans, encoder.max_tokens)
+    chunks = list(chunks) if chunks is not None else corpus_chunks(corpus, encoder.token_spans, encoder.max_tokens)
     wanted: dict[str, Chunk] = {c.id: c for c in chunks}
     pointer = _pointer(client, collection)
     active = active_generation(client, collection)

@@ -182,23 +182,19 @@ def index_folder(base: Path, model_id: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from assistant import resources
+    from assistant.config import Settings
     from corpus.store import load_corpus
-    from embeddings.encoder_factory import DEFAULT_ENCODER, ENCODERS, make_encoder
+    from embeddings.encoder_factory import DEFAULT_ENCODER, ENCODERS
     from embeddings.hybrid import HybridSearcher
     from embeddings.index import DEFAULT_COLLECTION, make_client, sync_index
 
     name = getattr(args, "encoder", None) or DEFAULT_ENCODER
     if name not in ENCODERS:
         raise SystemExit(f"--encoder: choose one of {', '.join(ENCODERS)}, not {name!r}")
-    if name == "nomic":  # llama.cpp's portable build loads its CPU backend only once one is chosen
-        from assistant.config import Settings
-        from assistant.cpu_backend import activate
-
-        settings = Settings()
-        activate(settings.cpu_variant, settings.cpu_allow_amx)
     items = load_items(args.data)
     corpus = load_corpus()
-    encoder = make_encoder(name, model_path=getattr(args, "model", None))
+    encoder = resources.encoder(Settings(encoder=name, embedding_model=getattr(args, "model", None)))
     collection = f"{DEFAULT_COLLECTION}-{name}" if args.host else DEFAULT_COLLECTION
     with tempfile.TemporaryDirectory(prefix="eval-index-") as tmp:
         started = time.perf_counter()

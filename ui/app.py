@@ -70,7 +70,7 @@ def build_app(assistant: "Assistant") -> gr.Blocks:
     # Gradio serves every file under its upload folder, by default /tmp/gradio, which every Gradio app and
     # user of the machine shares: this app's exports go to a folder of its own (read by the components
     # made below and by launch()), so no file another program left there is served (tests/test_security.py).
-    os.environ["GRADIO_TEMP_DIR"] = str(settings.data_dir / "gradio-files")
+    os.environ["GRADIO_TEMP_DIR"] = str(settings.app_files_dir)
 
     def turn_choices(conversation: Conversation | None) -> list[tuple[str, int]]:
         if not conversation:
