@@ -81,6 +81,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not found.files:
         print(f"error: no PDF or text files in {', '.join(args.paths)}", file=sys.stderr)
         return 2
+    if _data_dir_unwritable("ingest"):  # before a document is stored or the model loads
+        return 2
     # One bar for the whole command (files, a PDF's pages while it is read, then the index), on stderr;
     # messages go above it. Every update is drawn: a redraw costs far less than reading a page.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no second bar from the model's loading
@@ -141,6 +143,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     from corpus.store import remove_user_document
 
+    if _data_dir_unwritable("remove"):  # before the document is deleted
+        return 2
     if not remove_user_document(settings().user_docs_dir, args.symbol):
         print(f"error: {args.symbol} is not a user-ingested document (shipped texts cannot be removed)", file=sys.stderr)
         return 2
@@ -246,6 +250,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
+    if _data_dir_unwritable("mcp"):  # before the server answers a client or loads a model
+        return 2
     from ui.mcp_server import run
 
     return run(http=args.http, host=args.host, port=args.port, no_auth=args.no_auth)

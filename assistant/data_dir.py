@@ -1,5 +1,6 @@
-"""Can the data folder be written? Asked when `assistant index` and `assistant serve` start, before
-they write anything, so a read-only or full folder is one clear error, not a half-written index.
+"""Can the data folder be written? Asked when `assistant index`, `ingest`, `remove`, `serve` and `mcp`
+start, before they write anything, so a read-only or full folder is one clear error, not a half-written
+index.
 
 Each folder the command writes gets a probe: a small file created, written, fsynced and removed (a
 full disk may only say so at fsync). A folder not made yet is probed where it would be made. A path
@@ -56,13 +57,22 @@ class Unwritable:
         return f"cannot write in the data folder {self.folder} ({self.detail}); nothing was written"
 
 
-def folders_written(settings: Settings, command: Literal["index", "serve"]) -> list[Path]:
+def folders_written(settings: Settings, command: Literal["index", "ingest", "remove", "serve", "mcp"]) -> list[Path]:
     """The folders `command` writes: the index (unless a Chroma server holds it) and the parse cache;
-    `serve` also the feedback database's folder and the app's export files. User documents are only
-    read by both."""
+    `ingest` and `remove` also the user documents; `serve` also the feedback database's folder and the
+    app's export files (`mcp` writes neither). User documents are only read by index, serve and mcp.
+
+    >>> s = Settings(data_dir=Path("/srv/data"), chroma_host=None)
+    >>> [str(p) for p in folders_written(s, "remove")]
+    ['/srv/data/documents', '/srv/data/chroma', '/srv/data/cache']
+    >>> folders_written(s, "mcp") == folders_written(s, "index")
+    True
+    """
     folders = [settings.cache_dir]
     if not settings.chroma_host:
         folders.insert(0, settings.index_dir)
+    if command in ("ingest", "remove"):
+        folders.insert(0, settings.user_docs_dir)
     if command == "serve":
         folders = [settings.feedback_db.parent, *folders, settings.app_files_dir]
     return folders

@@ -1,6 +1,6 @@
-"""`assistant index` and `assistant serve` on a read-only or full data folder stop at once with one
-clear error line and exit code 2, before writing anything or loading a model: the index and the parse
-cache already there stay byte for byte as they were.
+"""`assistant index`, `ingest`, `remove`, `serve` and `mcp` on a read-only or full data folder stop at
+once with one clear error line and exit code 2, before writing anything or loading a model: the index,
+the parse cache and the user documents already there stay byte for byte as they were.
 
 Root ignores permission bits, so as root the command runs without the capabilities that let it
 (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER): the folder's owner, bound by its mode like any
@@ -26,6 +26,8 @@ import pytest
 
 from assistant.data_dir import PROBE_BYTES
 
+from test_ingest_dir import LIGHTHOUSES
+
 ROOT = Path(__file__).resolve().parent.parent
 LIBC = ctypes.CDLL(None, use_errno=True)
 PR_CAPBSET_DROP = 24
@@ -35,8 +37,9 @@ CAPS_THAT_IGNORE_MODES = (1, 2, 3)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP
 def cli(*args: str, data_dir: Path, preexec=None) -> subprocess.CompletedProcess:
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_BACKEND": "extractive"}
     env.pop("ASSISTANT_CHROMA_HOST", None)
+    # stdin closed: an `mcp` (stdio) that was not refused ends at once instead of waiting for a client.
     return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          env=env, timeout=600, preexec_fn=preexec)
+                          env=env, timeout=600, preexec_fn=preexec, stdin=subprocess.DEVNULL)
 
 
 def bound_by_modes() -> None:
@@ -94,6 +97,29 @@ def built(tmp_path_factory) -> Path:
     return data
 
 
+
+@pytest.fixture
+def text_file(tmp_path) -> Path:
+    """A small text document to ingest (outside the data folder)."""
+    path = tmp_path / "incoming" / "lighthouses.txt"
+    path.parent.mkdir()
+    path.write_text(LIGHTHOUSES, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def with_document(built, tmp_path_factory) -> Path:
+    """The built data folder after `assistant ingest` of one text document (A/RES/99/13), indexed."""
+    data = tmp_path_factory.mktemp("with-document") / "data"
+    shutil.copytree(built, data)
+    source = data.parent / "lighthouses.txt"
+    source.write_text(LIGHTHOUSES, encoding="utf-8")
+    run = cli("ingest", str(source), data_dir=data)
+    assert run.returncode == 0 and "added A/RES/99/13" in run.stdout, run.stdout + run.stderr
+    assert any(p.name.endswith(".json") for p in (data / "documents").iterdir())
+    return data
+
+
 def test_a_read_only_data_folder_is_one_clear_error_and_nothing_changes(built, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(built, data)
@@ -109,6 +135,26 @@ def test_a_read_only_data_folder_is_one_clear_error_and_nothing_changes(built, t
     assert snapshot(data) == before
     found = cli("search", "critical infrastructure", "-k", "3", data_dir=data)  # the index still answers
     assert found.returncode == 0 and "¶1.6" in found.stdout, found.stdout + found.stderr
+
+
+def test_ingest_remove_and_mcp_on_a_read_only_data_folder_change_nothing(with_document, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(with_document, data)
+    before = snapshot(data)
+    set_writable(data, False)
+    try:
+        documents = f"the data folder {data / 'documents'} is read-only (Permission denied); nothing was written"
+        other = tmp_path / "other.txt"  # a document not yet in the corpus: ingest would write it
+        other.write_text(LIGHTHOUSES.replace("99/13", "99/14"), encoding="utf-8")
+        refused(cli("ingest", str(other), data_dir=data, preexec=as_a_user()), documents)
+        refused(cli("remove", "A/RES/99/13", data_dir=data, preexec=as_a_user()), documents)
+        refused(cli("mcp", data_dir=data, preexec=as_a_user()),
+                f"the data folder {data / 'chroma'} is read-only (Permission denied); nothing was written")
+    finally:
+        set_writable(data, True)
+    assert snapshot(data) == before  # A/RES/99/13 still stored, nothing of A/RES/99/14
+    found = cli("lookup", "A/RES/99/13 ¶1", data_dir=data)
+    assert found.returncode == 0 and "radio links of lighthouse keepers" in found.stdout, found.stdout + found.stderr
 
 
 def _mount_tmpfs(point: Path, size: str) -> bool:
@@ -152,6 +198,19 @@ def test_a_full_data_folder_is_one_clear_error_and_nothing_changes(full):
             f"no space left on device in {data / 'chroma'} ({words}); nothing was written")
     refused(cli("serve", "--port", str(free_port()), data_dir=data, preexec=preexec),
             f"no space left on device in {data} ({words}); nothing was written")
+    assert snapshot(data) == before
+
+
+def test_ingest_remove_and_mcp_on_a_full_data_folder_change_nothing(full, text_file):
+    data, preexec, words = full
+    before = snapshot(data)
+    # No documents folder yet: the probe writes where ingest would make it, the data folder.
+    refused(cli("ingest", str(text_file), data_dir=data, preexec=preexec),
+            f"no space left on device in {data} ({words}); nothing was written")
+    refused(cli("remove", "A/RES/99/13", data_dir=data, preexec=preexec),
+            f"no space left on device in {data} ({words}); nothing was written")
+    refused(cli("mcp", data_dir=data, preexec=preexec),
+            f"no space left on device in {data / 'chroma'} ({words}); nothing was written")
     assert snapshot(data) == before
 
 
