@@ -38,6 +38,7 @@ from dataclasses import replace
 from langchain_core.prompts import ChatPromptTemplate
 
 from assistant import prompts
+from assistant.actors import other_actor
 from assistant.answer import Answer, AnswerKind, RefusalReason, Retrieved, SentenceSupport
 from assistant.assess import GENERIC_WORDS, addresses
 from assistant.citations import attach_citations, render_answer
@@ -50,7 +51,7 @@ from assistant.question import may_lean_on_conversation
 from assistant.quotes import cited, extractive, lookup_answer, partial_notes, quote, registry_answer, same_wording_notes
 from assistant.refusal_probe import JudgeProbe, RefusalBan, RefusalProbe
 from assistant.stages import Draft, Found, Route, RouteKind
-from assistant.support import SupportScorer, content_words, terms
+from assistant.support import SupportScorer, content_words, terms, unconfirmed
 from assistant.translation import in_language
 from corpus.lookup import UnknownReference, find_lookup, resolve
 from corpus.records import RESOLUTION, Citation, Paragraph
@@ -153,7 +154,8 @@ class Assistant:
 
     def scorer(self, backend: str, named: str | None = None) -> SupportScorer:
         judge = None if backend == "extractive" else (lambda claim, passage: self.judge(claim, passage, backend))
-        return SupportScorer(self.embed, judge, named if self.settings.rule("invented_terms") else None)
+        checks = [other_actor] if self.settings.rule("same_actor") else []
+        return SupportScorer(self.embed, judge, named if self.settings.rule("invented_terms") else None, checks)
 
     def judge(self, claim: str, passage: str, backend: str | None = None) -> bool:
         """The LLM as a strict yes/no support judge. With llama.cpp the verdict is P(YES) at the first
@@ -322,9 +324,21 @@ class Assistant:
         # Numbers and names of the question and of the given labels and headings are references, not claims.
         named = " ".join([features.question, features.standalone, *(p.label for p in given), *headings])
         sentences = attach_citations(text, given, self.scorer(backend, named))
+        if self.settings.rule("confirmed_verdict") and features.yes_no:
+            sentences = [self.confirmed(s, features, given) for s in sentences]
         if self.settings.rule("restatement_quote"):
             sentences = self.quote_restatements(sentences, f"{features.question} {features.standalone}")
         return sentences
+
+    def confirmed(self, sentence: SentenceSupport, features: QuestionFeatures, given: Sequence[Paragraph]) -> SentenceSupport:
+        """A "Yes" is supported only if its paragraphs state what the question asks to confirm (rule
+        confirmed_verdict): "Yes, it reports at its seventy-fifth session" does not confirm "the seventy-fourth"."""
+        if not (sentence.supported and YES.match(sentence.text)):
+            return sentence
+        cited_text = " ".join(p.text for c in sentence.citations if (p := self.corpus.cite(c)))
+        if unconfirmed(features.standalone, cited_text, references(sentence.citations, given, self.corpus)):
+            return replace(sentence, citations=(), supported=False)
+        return sentence
 
     def answers_probability(self, question: str, sentences: Sequence[SentenceSupport], backend: str) -> float:
         """P(YES) that the supported sentences give what the question asks for (rule answerability_check)."""
@@ -490,6 +504,7 @@ class Assistant:
 
 
 VERDICT = re.compile(r"(?:yes|no)\b", re.I)
+YES = re.compile(r"\W*yes\b", re.I)
 
 
 def clean(text: str) -> str:
@@ -509,6 +524,13 @@ def input_problem(question: str) -> str | None:
     if len(question) > MAX_QUESTION_CHARS:
         return f"The question is {len(question):,} characters long; please keep it under {MAX_QUESTION_CHARS:,}."
     return None
+
+
+def references(citations: Sequence[Citation], given: Sequence[Paragraph], corpus) -> str:
+    """What names text rather than asks about it (rule confirmed_verdict): the given paragraphs' labels, and
+    each cited paragraph's document by its symbol ("Does resolution 73/27 ...") or year ("the 2003 resolution")."""
+    documents = [d.info for c in citations if (d := corpus.document(c.symbol))]
+    return " ".join([*(p.label for p in given), *(i.symbol for i in documents), *(i.date[:4] for i in documents)])
 
 
 def could_be_refusal(text: str) -> bool:

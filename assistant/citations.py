@@ -35,8 +35,23 @@ DANGLING = re.compile(r"\b(?:(?i:in|at|(?<!so )on|of|by|to|for|from|with|the)|a|
 SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[[^\]]*\]|\([^)]*¶[^)]*\)))*\s+(?=[A-Z“\"(\[]|\d+\.\s)")
 
 
+# A citation marker followed by a new capitalised clause, or a blank line: the end of what it cites, full
+# stop or not (preambular paragraphs end with a comma: "... Governments, [¶PP4]\n\nRequests ...").
+MARKER_ENDS = re.compile(r"(\[[^\]]*¶[^\]]*\]|\([^)]*¶[^)]*\))[ \t]*(?:\n\s*|\s+(?=[A-Z“\"]))")
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences, each keeping the citation markers that follow its full stop."""
+    """Sentences, each keeping the citation markers that follow its full stop. Two quoted paragraphs
+    are two sentences, though a preambular one ends with a comma.
+
+    >>> split_sentences("Deeply concerned at the threat, [¶PP4]\\n\\nRequests the Secretary-General to act, [¶2]")
+    ['Deeply concerned at the threat, [¶PP4]', 'Requests the Secretary-General to act, [¶2]']
+    """
+    return [sentence for block in re.split(r"\n\s*\n", MARKER_ENDS.sub("\\1\n\n", text))
+            for sentence in _sentences(block)]
+
+
+def _sentences(text: str) -> list[str]:
     text = " ".join(text.split())
     if not text:
         return []

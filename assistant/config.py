@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     refusal_confidence: float = Field(0.75, ge=0, le=1, description="llama-cpp, rule retry_hesitant_refusal: a model refusal less likely than this (first-token probability) is generated again with the refusal forbidden, and that draft must pass verification; 0 = every refusal stands. Set on the tuned items: answerable questions were refused at 0.19-0.70, unanswerable ones at 0.39-0.92; the retried draft's checks are the safety net")
     refusal_margin: float = Field(0.05, ge=0, le=0.5, description="a refusal whose probability is within this below refusal_confidence stands (the safe side of a decision another CPU's rounding can flip)")
 
-    answerable_min: float = Field(0.5, ge=0, le=1, description="llama-cpp: rule answerability_check refuses an answer whose self-check P(YES) is below this (set on the tuned items, evals/README.md)")
+    answerable_min: float = Field(0.4, ge=0, le=1, description="llama-cpp: rule answerability_check refuses an answer whose self-check P(YES) is below this. Set on the tuned items: every value from 0.30 to 0.35 refuses all the unanswerable ones that reach the check and the fewest answerable; 0.4 keeps a margin of 0.05 toward refusing (evals/README.md, 'The answerability threshold')")
 
     # The answer path's rules (assistant/rules.py), all on by default
     rules_off: str = Field("", description="comma-separated names of rules to switch off, e.g. 'scope,restatement_quote' (`assistant rules` lists them)")

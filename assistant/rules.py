@@ -17,6 +17,9 @@ Deleted on 2026-12-01 (evals/README.md, "Ablation"):
   prompt is cut from the sentence): no effect on either; "yes_no_wording" (a yes/no question asks the
   model to begin with Yes or No and then give the passage's own words): +0.018 right paragraph on the
   tuned items, one held-out item fewer with every key fact.
+- "retry_quotes" (the draft of retry_hesitant_refusal asked for a passage's sentence, word for word):
+  on holdout4 +1 item with every key fact in one wording and -1 in the next, each time with one more
+  question whose answer is absent answered by a quote of a related paragraph (evals/README.md).
 
 >>> [rule.name for rule in RULES][:3]
 ['content_request', 'instruction_only', 'header_quote']
@@ -79,6 +82,16 @@ RULES = (
          "a sentence that states a number, a name or a role that neither its paragraph nor the question contains is "
          "unsupported, whatever the judge says (assistant/support.py)",
          "invented dates ('15 December 2015'); an invented chair ('chaired by the Secretary-General', issue 15)"),
+    Rule("same_actor", Stage.VERIFY,
+         "a sentence that gives one of its paragraph's verbs ('should', 'encourages', 'decides') another actor than the "
+         "paragraph does is unsupported, whatever the judge says (assistant/actors.py)",
+         "'Non-State actors should not use their territory' for norm 1.3, 'The resolution encourages the private sector' "
+         "for norm 1.13: the judge said yes (evals/data/READ_SUPPORTED.md, issue 15)"),
+    Rule("confirmed_verdict", Stage.VERIFY,
+         "a 'Yes' to a yes/no question is unsupported unless its paragraphs state the numbers, ordinals and names the "
+         "question asks to confirm (support.unconfirmed)",
+         "'Yes, the group shall report ... at its seventy-fifth session' to a question about the seventy-fourth "
+         "(held-out item h3-046, no longer held out; evals/data/READ_SUPPORTED.md, issue 15)"),
     Rule("restatement_quote", Stage.VERIFY,
          "a sentence that only restates the question is replaced by the paragraph it cites, verbatim (a yes/no verdict is kept)",
          "'Yes, it is expected to respond [¶1.8]' said nothing the question did not (tuned items)"),

@@ -65,6 +65,11 @@ def test_sentences_keep_their_trailing_markers():
         ["First [¶1.1].", "Second, see para. 3 above [¶1.2].", "Third."]
     assert split_sentences("It meets in June 2019. It reports in 2020 [¶5]. 1. A list item.") == \
         ["It meets in June 2019.", "It reports in 2020 [¶5].", "1. A list item."]
+    # Two preambular paragraphs quoted one after the other end with commas, not full stops: still two.
+    assert split_sentences("Recalling its resolutions, [¶PP1]\n\nNoting with satisfaction the progress, [¶PP2] "
+                           "Expressing concern, [A/70/174 ¶26] and more.") == \
+        ["Recalling its resolutions, [¶PP1]", "Noting with satisfaction the progress, [¶PP2]",
+         "Expressing concern, [A/70/174 ¶26] and more."]
 
 
 def test_bare_labels_are_the_resolutions_as_the_prompt_writes_them(corpus):
@@ -338,8 +343,8 @@ QUESTION_1_8 = ("If our critical infrastructure is hit by a cyberattack coming f
 
 @pytest.mark.parametrize("question, draft, kept, quoted", [
     (QUESTION_1_8, "Yes, it is expected to respond. [¶1.8]", True, "1.8"),  # the verdict stays, the text follows
-    ("Which non-State actors should States encourage to help improve ICT security under norm 1.13?",
-     "Non-State actors should States encourage to help improve ICT security under norm 1.13. [¶1.13]", False, "1.13"),
+    ("Which body does operative paragraph 5 decide to convene, and from when?",
+     "Operative paragraph 5 decides to convene a body. [¶5]", False, "5"),
     (QUESTION_1_8, "States should respond to appropriate requests for assistance. [¶1.8]", True, None),  # says something
 ])
 def test_a_restatement_of_the_question_is_followed_by_the_paragraph_it_cites(extractive, corpus, question, draft,

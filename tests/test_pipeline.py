@@ -247,3 +247,70 @@ def test_a_stronger_obligation_than_the_paragraph_states_is_unsupported_whatever
     _fake_llm(extractive, answer="States must respond to appropriate requests for assistance [¶1.8].", aux="YES")
     answer = extractive.ask("Must States respond to requests for assistance?", backend="fake")
     assert not any(s.supported for s in answer.sentences) and answer.refused, answer.sentences
+
+
+# Rule same_actor: a claim that gives one of its paragraph's verbs another actor (assistant/actors.py).
+@pytest.mark.parametrize("claim, label, other", [
+    ("Non-State actors should not use their territory to commit internationally wrongful acts using ICTs.", "1.3", True),
+    ("The resolution encourages the private sector and civil society to play an appropriate role.", "1.13", True),
+    ("Authorized emergency response teams should not conduct activity to harm the information systems of another State.",
+     "1.12", True),
+    ("The Secretary-General decides to convene an open-ended working group.", "5", True),
+    # the same actor, in the users' words or the documents'
+    ("States should not knowingly allow their territory to be used for internationally wrongful acts using ICTs.", "1.3", False),
+    ("Countries should encourage the private sector and civil society to play an appropriate role.", "1.13", False),
+    ("The General Assembly decides to convene, beginning in 2019, an open-ended working group.", "5", False),
+    ("Yes, the draft resolution invites all Member States to continue to inform the Secretary-General.", "4", False),
+    # the actor is not known (passive, a pronoun, an infinitive): the rule says nothing
+    ("Member States are invited to continue to inform the Secretary-General of their views.", "4", False),
+    ("It should be taken into account.", "1.7", False),
+    ("According to norm 1.8, States should respond to appropriate requests for assistance.", "1.8", False),
+])
+def test_a_claim_giving_a_verb_another_actor_than_its_paragraph_is_flagged(corpus, claim, label, other):
+    from assistant.actors import other_actor
+
+    assert (other_actor(claim, corpus.get(RESOLUTION, label).text) is not None) == other
+
+
+def test_a_wrong_actor_is_unsupported_whatever_the_judge_says_and_the_rule_switches_off(extractive):
+    draft = "Non-State actors should not use their territory to commit internationally wrongful acts using ICTs [¶1.3]."
+    question = "What does norm 1.3 ask about territory and wrongful acts?"
+    _fake_llm(extractive, answer=draft, aux="YES", check="YES")
+    answer = extractive.ask(question, backend="fake")
+    assert not any(s.supported for s in answer.sentences) and answer.refused, answer.sentences
+    base = extractive.settings
+    extractive.settings = base.model_copy(update={"rules_off": "same_actor"})
+    try:
+        assert extractive.ask(question, backend="fake").kind is AnswerKind.ANSWER  # the judge's YES decides
+    finally:
+        extractive.settings = base
+
+
+# Rule confirmed_verdict: a "Yes" only where its paragraph states what the question asks to confirm.
+@pytest.mark.parametrize("question, draft, confirmed", [
+    ("Does the open-ended working group report to the General Assembly at its seventy-fourth session?",
+     "Yes, the open-ended working group shall submit a report to the General Assembly at its seventy-fifth session [¶5].",
+     False),
+    ("Does the open-ended working group report to the General Assembly at its seventy-fifth session?",
+     "Yes, it submits a report on the results of its work to the General Assembly at its seventy-fifth session [¶5].",
+     True),
+    ("Does resolution 73/27 refer to a community of shared future for humankind in cyberspace?",
+     "Yes, resolution 73/27 refers to a community of shared future for humankind in cyberspace [A/RES/73/27 ¶gap1.3].",
+     True),
+    ("Does the 2003 resolution on a global culture of cybersecurity recognize that each country determines its "
+     "own critical information infrastructures?",
+     "Yes, each country will determine its own critical information infrastructures [A/RES/58/199 ¶PP4].", True),
+    ("Does the resolution ask States to keep their territory from wrongful acts as the Tallinn Manual says?",
+     "Yes, States should not knowingly allow their territory to be used for internationally wrongful acts using ICTs [¶1.3].",
+     False),
+])
+def test_a_yes_is_supported_only_where_its_paragraph_states_what_was_asked(extractive, question, draft, confirmed):
+    _fake_llm(extractive, answer=draft, aux="YES", check="YES")
+    answer = extractive.ask(question, backend="fake")
+    assert any(s.supported for s in answer.sentences) == confirmed, answer.sentences
+    base = extractive.settings
+    extractive.settings = base.model_copy(update={"rules_off": "confirmed_verdict"})
+    try:  # it is the rule that decides: without it, the judge's YES stands
+        assert any(s.supported for s in extractive.ask(question, backend="fake").sentences)
+    finally:
+        extractive.settings = base
