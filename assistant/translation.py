@@ -23,6 +23,7 @@ from assistant.answer import Answer, AnswerKind
 from assistant.citations import MARKER
 from assistant.language import Language
 
+# Not support.NUMBER: its word boundaries miss a number written against a letter, as Chinese does ("2019年").
 NUMBER = re.compile(r"\d+(?:[./]\d+)*")
 
 ENGLISH_QUOTES = "Quotes are the English text: the documents are held in English only."

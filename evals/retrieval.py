@@ -80,18 +80,15 @@ class AnswerRetrieval:
         self.translate, self.expand = translate, expand
 
     def search(self, question: str, k: int = 10, mode: str = "hybrid") -> list[Any]:
+        from assistant import prompts
         from assistant.features import read_question
         from assistant.language import ENGLISH, detect
 
         query, language = question, detect(question)
         if self.translate and language is not ENGLISH:
-            from assistant import prompts
-
             query = self.assistant.translate(question, prompts.TRANSLATE_QUESTION_SYSTEM, language, self.translate) or question
         features = read_question(query, query, [], self.assistant.corpus)
         if self.expand:  # the user's words and the documents' vocabulary, searched as one query
-            from assistant import prompts
-
             messages = [("system", prompts.VOCABULARY_SYSTEM), ("human", query)]
             restated = self.assistant.llm(self.expand, "aux").invoke(messages, max_tokens=80).content.strip()
             query = f"{query} {restated.splitlines()[0] if restated else ''}".strip()
