@@ -24,8 +24,14 @@ import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.config import settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from assistant.answer import Answer
 
 
 def _corpus():
@@ -205,15 +211,32 @@ def cmd_ask(args: argparse.Namespace) -> int:
         answer = assistant.ask(question)
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
         return 0
-    answer = None
-    for event in assistant.stream(question):
-        if isinstance(event, str):
-            print(event, end="", flush=True)
-        else:
-            answer = event
-    print("\n")
+    answer = _shown(assistant.stream(question))
     print(answer_text(answer, with_answer=False))
     return 0
+
+
+def _shown(events: Iterable) -> Answer:
+    """Print an answer as it streams, then the verified one: the draft streamed to a terminal is the
+    model's own text, before its sentences were checked (its wrong claims unmarked, or all of it
+    refused), and a lookup or refusal streams nothing. Piped, only the verified answer is printed."""
+    live, streamed, answer = sys.stdout.isatty(), [], None
+    for event in events:
+        if isinstance(event, str):
+            streamed.append(event)
+            if live:
+                print(event, end="", flush=True)
+        else:
+            answer = event
+    shown = live and streamed and "".join(streamed).strip() == answer.text.strip()
+    if live and streamed:
+        print("\n" if shown else "\n\nChecked against the paragraphs:\n")
+    if not shown:
+        print(answer.text)
+    for note in answer.notes:
+        print(note)
+    print()
+    return answer
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -230,13 +253,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
             break
         if not question:
             break
-        answer = None
-        for event in assistant.stream(question, history=history):
-            if isinstance(event, str):
-                print(event, end="", flush=True)
-            else:
-                answer = event
-        print("\n\n" + answer_text(answer, with_answer=False))
+        answer = _shown(assistant.stream(question, history=history))
+        print(answer_text(answer, with_answer=False))
         history.append((question, answer.text))
     return 0
 

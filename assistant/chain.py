@@ -50,6 +50,7 @@ from assistant.llm import LlamaCppChat
 from assistant.question import may_lean_on_conversation
 from assistant.quotes import cited, extractive, lookup_answer, partial_notes, quote, registry_answer, same_wording_notes
 from assistant.refusal_probe import JudgeProbe, RefusalBan, RefusalProbe
+from assistant.sources import uncited_source
 from assistant.stages import Draft, Found, Route, RouteKind
 from assistant.support import SupportScorer, content_words, terms, unconfirmed
 from assistant.translation import in_language
@@ -324,6 +325,9 @@ class Assistant:
         # Numbers and names of the question and of the given labels and headings are references, not claims.
         named = " ".join([features.question, features.standalone, *(p.label for p in given), *headings])
         sentences = attach_citations(text, given, self.scorer(backend, named))
+        if self.settings.rule("named_source"):
+            sentences = [replace(s, citations=(), supported=False)
+                         if s.supported and uncited_source(s.text, s.citations, self.corpus) else s for s in sentences]
         if self.settings.rule("confirmed_verdict") and features.yes_no:
             sentences = [self.confirmed(s, features, given) for s in sentences]
         if self.settings.rule("restatement_quote"):

@@ -55,6 +55,11 @@ def cited(sentences: Sequence[SentenceSupport], corpus: "Corpus", agreed: "Agree
     return list(out.values())
 
 
+def spoken(items: Sequence[str]) -> str:
+    """A list as a sentence says it: `spoken(["¶1", "¶4", "¶5"]) == "¶1, ¶4 and ¶5"`."""
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+
+
 def same_wording_notes(citations: Sequence[CitedParagraph]) -> list[str]:
     """Where else a cited paragraph's wording stands: "A/RES/73/27 ¶gap1.1 keeps the wording of ..."."""
     return [f"{p.citation}: the same wording stands in {', '.join(str(c) for c in p.same_wording)}."
@@ -95,7 +100,7 @@ def registry_answer(question: str, standalone: str, symbols: Sequence[str], corp
     front matter, where the resolution cites it; refused when its own text is absent."""
     from corpus.registry import find_entry
 
-    parts, sentences, absent = [], [], False
+    parts, sentences, notes, absent = [], [], [], False
     for symbol in symbols:
         entry = find_entry(corpus, symbol)
         doc = document or corpus.document(symbol)
@@ -115,9 +120,15 @@ def registry_answer(question: str, standalone: str, symbols: Sequence[str], corp
             naming = [p for p in citing if entry.symbol in {r.symbol for r in find_references(p.text)}] or body
             about = (f", which it describes as on {entry.about}"
                      if entry.about and not entry.about.startswith(("Recalling", "Welcoming", "States")) else "")
-            claim = f"{entry.symbol} is cited in {', '.join('¶' + p.label for p in body)}{about}."
-            sentences.append(SentenceSupport(claim, tuple(p.citation for p in naming[:3]), True, 1.0))
-            parts.append(f"{claim} {' '.join(str(p.citation) for p in naming[:3])}")
+            # The claim lists only paragraphs whose text names the document, and cites each of them: a
+            # footnote's mark is not in the text of the paragraph that carries it, so that is a note.
+            listed = naming[:3]
+            claim = f"{entry.symbol} is cited in {spoken([p.kind_name if p.kind == 'footnote' else '¶' + p.label for p in listed])}{about}."
+            sentences.append(SentenceSupport(claim, tuple(p.citation for p in listed), True, 1.0))
+            parts.append(f"{claim} {' '.join(str(p.citation) for p in listed)}")
+            notes += [f"{p.kind_name[:1].upper()}{p.kind_name[1:]} is marked in "
+                      f"{spoken(['¶' + q.label for q in body if p.label in q.footnotes])}." for p in listed
+                      if p.kind == "footnote" and any(p.label in q.footnotes for q in body)]
         if ((entry and entry.date) or (doc and doc.info.date)) and not dated:  # said, but cited to no paragraph
             parts.append(f"The corpus's registry dates it {(entry and entry.date) or doc.info.date}.")
         if doc is None:  # what the resolution says of it is shown, but its own text cannot be: refused
@@ -127,4 +138,4 @@ def registry_answer(question: str, standalone: str, symbols: Sequence[str], corp
             parts.append(prompts.PARTIAL_TEXT.format(present=doc.info.present, missing=doc.info.missing)
                          if doc.info.completeness == "partial" else f"Its full text is in the corpus ({len(doc.paragraphs)} paragraphs).")
     return Answer(question, standalone, " ".join(parts), AnswerKind.REGISTRY, "registry", sentences=sentences,
-                  citations=cited(sentences, corpus), refusal=RefusalReason.ABSENT_TEXT if absent else None)
+                  citations=cited(sentences, corpus), refusal=RefusalReason.ABSENT_TEXT if absent else None, notes=notes)

@@ -87,6 +87,11 @@ RULES = (
          "paragraph does is unsupported, whatever the judge says (assistant/actors.py)",
          "'Non-State actors should not use their territory' for norm 1.3, 'The resolution encourages the private sector' "
          "for norm 1.13: the judge said yes (evals/data/READ_SUPPORTED.md, issue 15)"),
+    Rule("named_source", Stage.VERIFY,
+         "a sentence that names where its claim stands ('Norm 1.3 says', 'The 2013 GGE report concluded', 'Under "
+         "operative paragraph 5,') is unsupported unless it cites that place (assistant/sources.py)",
+         "'The 2013 GGE report concluded ...' cited to the draft's ¶1, which only welcomes the reports' norms; the judge "
+         "said yes (evals/data/READ_SUPPORTED.md, issue 15)"),
     Rule("confirmed_verdict", Stage.VERIFY,
          "a 'Yes' to a yes/no question is unsupported unless its paragraphs state the numbers, ordinals and names the "
          "question asks to confirm (support.unconfirmed)",

@@ -3,7 +3,11 @@ assistant/rules.py), and the rule switches."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +21,8 @@ from corpus.lookup import find_lookup, resolve
 from corpus.records import RESOLUTION, Citation
 
 from test_assistant import _fake_llm
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -243,6 +249,24 @@ def test_a_registry_answer_cites_only_text_that_states_it(extractive, question, 
     assert "registry dates it" in answer.text
 
 
+@pytest.mark.parametrize("question, shown", [
+    ("show 1.6", "“A State should not conduct or knowingly support ICT activity"),  # a lookup streams nothing
+    ("What does the resolution say about the price of bananas in 2031?", "do not address this question"),
+    ("What is A/68/98?", "A/68/98 is cited in footnote 1 and footnote 3."),
+])
+def test_the_command_line_prints_the_checked_answer_whatever_was_streamed(data_dir, question, shown):
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir)}
+    run = subprocess.run([sys.executable, "-m", "cli", "ask", "--backend", "extractive", question],
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert run.returncode == 0 and shown in run.stdout, run.stdout + run.stderr
+
+
+def test_a_registry_answer_says_where_a_footnote_is_marked_as_a_note_not_as_a_cited_claim(extractive):
+    answer = extractive.ask("What is A/68/98?")
+    assert answer.notes[-2:] == ["Footnote 1 is marked in ¶PP15 and ¶4.", "Footnote 3 is marked in ¶PP17 and ¶1."]
+    assert not any("¶PP15" in s.text for s in answer.sentences)  # no cited text states it
+
+
 def test_a_stronger_obligation_than_the_paragraph_states_is_unsupported_whatever_the_judge_says(extractive):
     _fake_llm(extractive, answer="States must respond to appropriate requests for assistance [¶1.8].", aux="YES")
     answer = extractive.ask("Must States respond to requests for assistance?", backend="fake")
@@ -282,6 +306,50 @@ def test_a_wrong_actor_is_unsupported_whatever_the_judge_says_and_the_rule_switc
     extractive.settings = base.model_copy(update={"rules_off": "same_actor"})
     try:
         assert extractive.ask(question, backend="fake").kind is AnswerKind.ANSWER  # the judge's YES decides
+    finally:
+        extractive.settings = base
+
+
+# Rule named_source: a sentence that names where its claim stands must cite that place (assistant/sources.py).
+@pytest.mark.parametrize("sentence, cited, uncited", [
+    ("The 2013 GGE report concluded that States should respect human rights.", [f"{RESOLUTION} ¶1"], "A/68/98"),
+    ("The 2010 GGE report also confirms this by stating that ICTs are dual-use.", [f"{RESOLUTION} ¶PP8"], "A/65/201"),
+    ("Paragraph 55 of the OEWG final report and paragraph 25 of the 2015 GGE report state that cooperation is needed.",
+     ["A/AC.290/2021/CRP.2 ¶55"], "A/70/174 ¶25"),
+    ("The preamble highlights that disputes should be settled by peaceful means.", ["A/70/174 ¶26"], "the preamble"),
+    ("Under norm 1.3, States should not use proxies.", [f"{RESOLUTION} ¶1.2"], "¶1.3"),
+    ("Operative paragraphs 5 and 7 plan for the sessions.", [f"{RESOLUTION} ¶5"], "¶7"),
+    ("The resolution states that ICTs are dual-use.", ["A/70/174 ¶26"], "the resolution"),
+    # the place named is the place cited (or a part of it, or the whole of which it is part)
+    ("Under norm 1.3, States should not use proxies.", [f"{RESOLUTION} ¶1.3"], None),
+    ("Operative paragraphs 5 and 7 plan for the sessions.", [f"{RESOLUTION} ¶5", f"{RESOLUTION} ¶7"], None),
+    ("Paragraph 4 invites Member States to give their views.", [f"{RESOLUTION} ¶4(a)"], None),
+    ("The 2015 GGE report states that States should cooperate.", ["A/70/174 ¶13"], None),
+    ("Yes, the draft resolution invites all Member States to inform the Secretary-General.", [f"{RESOLUTION} ¶4"], None),
+    ("The preamble recalls resolution 71/28.", [f"{RESOLUTION} ¶PP1"], None),
+    # a claim about a document, not a quote of it, and sentences that name no place: left alone
+    ("Resolution 71/28 recommended the norms welcomed in paragraph 1.", [f"{RESOLUTION} ¶1"], None),
+    ("In resolution 71/28, the General Assembly recommended the norms.", [f"{RESOLUTION} ¶1"], None),
+    ("States should not use proxies to commit internationally wrongful acts.", [f"{RESOLUTION} ¶1.3"], None),
+    ("In 2019, an open-ended working group is to be convened.", [f"{RESOLUTION} ¶5"], None),
+])
+def test_a_sentence_naming_a_place_it_does_not_cite_is_flagged(corpus, sentence, cited, uncited):
+    from assistant.sources import uncited_source
+
+    assert uncited_source(sentence, [Citation.parse(f"[{c}]") for c in cited], corpus) == uncited
+
+
+def test_a_sentence_naming_an_uncited_source_is_unsupported_and_the_rule_switches_off(extractive):
+    draft = ("The 2013 GGE report concluded that the rules, norms and principles of responsible behaviour of States "
+             "were adopted by consensus [¶1].")  # ¶1 welcomes the norms of the 2013 and 2015 reports; it is neither
+    question = "Which GGE reports enshrine the rules, norms and principles that the draft welcomes in paragraph 1?"
+    _fake_llm(extractive, answer=draft, aux="YES", check="YES")
+    answer = extractive.ask(question, backend="fake")
+    assert not any(s.supported for s in answer.sentences) and answer.refused, answer.sentences
+    base = extractive.settings
+    extractive.settings = base.model_copy(update={"rules_off": "named_source"})
+    try:  # it is the rule that decides: without it, the judge's YES stands
+        assert any(s.supported for s in extractive.ask(question, backend="fake").sentences)
     finally:
         extractive.settings = base
 
