@@ -162,6 +162,12 @@ def make_client(path: Path | str | None = None, host: str | None = None, port: i
         return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
+def server_of(client: Any) -> str | None:
+    """"host:port" of the client's Chroma server, or None for the embedded store (asks the server nothing)."""
+    settings = client.get_settings()
+    return f"{settings.chroma_server_host}:{settings.chroma_server_http_port}" if settings.chroma_server_host else None
+
+
 def _pointer(client: Any, name: str) -> Any:
     return client.get_or_create_collection(name + POINTER_SUFFIX, embedding_function=None)
 
@@ -192,9 +198,7 @@ class ChromaIndex:
     """
 
     def __init__(self, client: Any, encoder: Encoder, name: str = DEFAULT_COLLECTION) -> None:
-        settings = client.get_settings()  # local: says where the server is, asks it nothing
-        self.server: str | None = (f"{settings.chroma_server_host}:{settings.chroma_server_http_port}"
-                                   if settings.chroma_server_host else None)  # None: the embedded store
+        self.server = server_of(client)
         with _answering(self.server):
             active = active_generation(client, name)
             if active is None:
@@ -277,6 +281,13 @@ def sync_index(corpus: Corpus, encoder: Encoder, path: Path | str | None = None,
     started = time.perf_counter()
     client = client or make_client(path, host, port)
     chunks = list(chunks) if chunks is not None else corpus_chunks(corpus, encoder.token_spans, encoder.max_tokens)
+    # A server that goes away mid-way is one IndexUnavailable; the active generation is left as it was.
+    with _answering(server_of(client)):
+        return _sync(corpus, encoder, client, collection, chunks, batch_size, progress, started)
+
+
+def _sync(corpus: Corpus, encoder: Encoder, client: Any, collection: str, chunks: list[Chunk], batch_size: int,
+          progress: Progress | None, started: float) -> IndexReport:
     wanted: dict[str, Chunk] = {c.id: c for c in chunks}
     pointer = _pointer(client, collection)
     active = active_generation(client, collection)

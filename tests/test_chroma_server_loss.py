@@ -1,6 +1,7 @@
-"""A Chroma server (`chroma run`) that goes away: searches raise one clear IndexUnavailable naming the
-server, lookups still work, and once the server runs again on the same data and port the same
-searcher and the same assistant give the same hits and answers, with no restart of the app."""
+"""A Chroma server (`chroma run`) that goes away: searches, and a sync cut off mid-way, raise one clear
+IndexUnavailable naming the server (the index it had is untouched), lookups still work, and once the
+server runs again on the same data and port the same searcher and the same assistant give the same
+hits and answers, with no restart of the app."""
 
 from __future__ import annotations
 
@@ -97,3 +98,31 @@ def test_the_assistant_says_the_server_is_down_and_answers_again_when_it_is_back
     after = assistant.ask(QUESTION)  # the same Assistant: nothing was restarted but the server
     assert after.text == before.text
     assert [str(c.citation) for c in after.citations] == [str(c.citation) for c in before.citations]
+
+
+def test_a_server_lost_during_a_sync_is_one_clear_error_and_the_index_it_had_still_answers(server, embedding_encoder,
+                                                                                          shipped_corpus):
+    from embeddings.index import GENERATION_INFIX, make_client
+
+    server.start()
+    searcher = HybridSearcher(shipped_corpus, embedding_encoder,
+                              open_index(embedding_encoder, host=server.host, port=server.port))
+    before = ranking(searcher, QUERIES[0], "dense")
+
+    def lost_after_the_first_batch(stage: str, done: int, total: int) -> None:
+        if done < total:
+            server.kill()
+
+    # A second index on the same server, built in batches: the server goes away after the first one.
+    with pytest.raises(IndexUnavailable) as caught:
+        sync_index(shipped_corpus, embedding_encoder, host=server.host, port=server.port, collection="second",
+                   batch_size=16, progress=lost_after_the_first_batch)
+    assert str(caught.value).startswith(f"the Chroma server at {server.address} does not answer (")
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+    server.start()
+    assert ranking(searcher, QUERIES[0], "dense") == before  # the index it had is untouched
+    report = sync_index(shipped_corpus, embedding_encoder, host=server.host, port=server.port, collection="second")
+    assert report.chunks == report.encoded > 16  # built whole on the re-run
+    names = [c.name for c in make_client(host=server.host, port=server.port).list_collections()]
+    assert len([n for n in names if n.startswith("second" + GENERATION_INFIX)]) == 1, names  # the partial one went
