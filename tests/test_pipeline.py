@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,17 @@ from corpus.records import RESOLUTION, Citation
 from test_assistant import _fake_llm
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def rule_off(assistant, name: str):
+    """The assistant with rule `name` switched off, for the block's duration."""
+    base = assistant.settings
+    assistant.settings = base.model_copy(update={"rules_off": name})
+    try:
+        yield assistant
+    finally:
+        assistant.settings = base
 
 
 @pytest.fixture(scope="module")
@@ -149,14 +161,10 @@ def test_an_answer_the_model_confirms_is_given(extractive):
 
 
 def test_without_the_answerability_rule_the_check_is_not_asked(extractive):
-    base = extractive.settings
-    extractive.settings = base.model_copy(update={"rules_off": "answerability_check"})
-    try:
+    with rule_off(extractive, "answerability_check"):
         _fake_llm(extractive, answer=DRAFT, aux="YES", check="NO")
         answer = extractive.ask(QUESTION, backend="fake")
         assert answer.kind is AnswerKind.ANSWER and answer.answerable_probability is None
-    finally:
-        extractive.settings = base
 
 
 def test_an_invented_chair_is_not_shown_as_supported(extractive):
@@ -198,13 +206,9 @@ def test_a_question_about_the_adopted_text_keeps_its_own_paragraph(extractive):
 
 
 def test_without_the_rule_both_documents_are_retrieved(extractive):
-    base = extractive.settings
-    extractive.settings = base.model_copy(update={"rules_off": "own_wording_first"})
-    try:
+    with rule_off(extractive, "own_wording_first"):
         retrieved = {r.citation for r in extractive.ask(DUAL_USE).retrieved}
         assert {Citation(RESOLUTION, "PP8"), Citation("A/RES/73/27", "gap1.1")} <= retrieved
-    finally:
-        extractive.settings = base
 
 
 def test_json_answers_and_search_results_name_the_other_documents_with_the_same_wording(tmp_path):
@@ -302,12 +306,8 @@ def test_a_wrong_actor_is_unsupported_whatever_the_judge_says_and_the_rule_switc
     _fake_llm(extractive, answer=draft, aux="YES", check="YES")
     answer = extractive.ask(question, backend="fake")
     assert not any(s.supported for s in answer.sentences) and answer.refused, answer.sentences
-    base = extractive.settings
-    extractive.settings = base.model_copy(update={"rules_off": "same_actor"})
-    try:
+    with rule_off(extractive, "same_actor"):
         assert extractive.ask(question, backend="fake").kind is AnswerKind.ANSWER  # the judge's YES decides
-    finally:
-        extractive.settings = base
 
 
 # Rule named_source: a sentence that names where its claim stands must cite that place (assistant/sources.py).
@@ -346,12 +346,8 @@ def test_a_sentence_naming_an_uncited_source_is_unsupported_and_the_rule_switche
     _fake_llm(extractive, answer=draft, aux="YES", check="YES")
     answer = extractive.ask(question, backend="fake")
     assert not any(s.supported for s in answer.sentences) and answer.refused, answer.sentences
-    base = extractive.settings
-    extractive.settings = base.model_copy(update={"rules_off": "named_source"})
-    try:  # it is the rule that decides: without it, the judge's YES stands
+    with rule_off(extractive, "named_source"):  # it is the rule that decides: without it, the judge's YES stands
         assert any(s.supported for s in extractive.ask(question, backend="fake").sentences)
-    finally:
-        extractive.settings = base
 
 
 # Rule confirmed_verdict: a "Yes" only where its paragraph states what the question asks to confirm.
@@ -376,9 +372,5 @@ def test_a_yes_is_supported_only_where_its_paragraph_states_what_was_asked(extra
     _fake_llm(extractive, answer=draft, aux="YES", check="YES")
     answer = extractive.ask(question, backend="fake")
     assert any(s.supported for s in answer.sentences) == confirmed, answer.sentences
-    base = extractive.settings
-    extractive.settings = base.model_copy(update={"rules_off": "confirmed_verdict"})
-    try:  # it is the rule that decides: without it, the judge's YES stands
+    with rule_off(extractive, "confirmed_verdict"):  # it is the rule that decides: without it, the judge's YES stands
         assert any(s.supported for s in extractive.ask(question, backend="fake").sentences)
-    finally:
-        extractive.settings = base
