@@ -326,8 +326,8 @@ class Assistant:
         named = " ".join([features.question, features.standalone, *(p.label for p in given), *headings])
         sentences = attach_citations(text, given, self.scorer(backend, named))
         if self.settings.rule("named_source"):
-            sentences = [replace(s, citations=(), supported=False)
-                         if s.supported and uncited_source(s.text, s.citations, self.corpus) else s for s in sentences]
+            sentences = [unsupported(s) if s.supported and uncited_source(s.text, s.citations, self.corpus) else s
+                         for s in sentences]
         if self.settings.rule("confirmed_verdict") and features.yes_no:
             sentences = [self.confirmed(s, features, given) for s in sentences]
         if self.settings.rule("restatement_quote"):
@@ -341,7 +341,7 @@ class Assistant:
             return sentence
         cited_text = " ".join(p.text for c in sentence.citations if (p := self.corpus.cite(c)))
         if unconfirmed(features.standalone, cited_text, references(sentence.citations, given, self.corpus)):
-            return replace(sentence, citations=(), supported=False)
+            return unsupported(sentence)
         return sentence
 
     def answers_probability(self, question: str, sentences: Sequence[SentenceSupport], backend: str) -> float:
@@ -528,6 +528,11 @@ def input_problem(question: str) -> str | None:
     if len(question) > MAX_QUESTION_CHARS:
         return f"The question is {len(question):,} characters long; please keep it under {MAX_QUESTION_CHARS:,}."
     return None
+
+
+def unsupported(sentence: SentenceSupport) -> SentenceSupport:
+    """The sentence marked ⚠, its citations dropped: a verify rule found what its paragraphs do not say."""
+    return replace(sentence, citations=(), supported=False)
 
 
 def references(citations: Sequence[Citation], given: Sequence[Paragraph], corpus) -> str:

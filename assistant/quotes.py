@@ -126,9 +126,9 @@ def registry_answer(question: str, standalone: str, symbols: Sequence[str], corp
             claim = f"{entry.symbol} is cited in {spoken([p.kind_name if p.kind == 'footnote' else '¶' + p.label for p in listed])}{about}."
             sentences.append(SentenceSupport(claim, tuple(p.citation for p in listed), True, 1.0))
             parts.append(f"{claim} {' '.join(str(p.citation) for p in listed)}")
-            notes += [f"{p.kind_name[:1].upper()}{p.kind_name[1:]} is marked in "
-                      f"{spoken(['¶' + q.label for q in body if p.label in q.footnotes])}." for p in listed
-                      if p.kind == "footnote" and any(p.label in q.footnotes for q in body)]
+            for p in listed:
+                if p.kind == "footnote" and (marked := ["¶" + q.label for q in body if p.label in q.footnotes]):
+                    notes.append(f"{p.kind_name[:1].upper()}{p.kind_name[1:]} is marked in {spoken(marked)}.")
         if ((entry and entry.date) or (doc and doc.info.date)) and not dated:  # said, but cited to no paragraph
             parts.append(f"The corpus's registry dates it {(entry and entry.date) or doc.info.date}.")
         if doc is None:  # what the resolution says of it is shown, but its own text cannot be: refused

@@ -48,12 +48,11 @@ if TYPE_CHECKING:
     from corpus.store import Corpus
 
 _LEAD = r"^\W*(?:(?:yes|no)\b\W*)?(?:(?:in addition|moreover|also|furthermore|however|finally|specifically)\b,?\s*)?"
-_SAYING = (r"(?:state[sd]?|say[s]?|said|conclude[sd]?|confirm(?:s|ed)?|note[sd]?|highlight(?:s|ed)?|stress(?:es|ed)?|"
-           r"emphasi[sz]e[sd]?|underline[sd]?|underscore[sd]?|describe[sd]?|mention(?:s|ed)?|list(?:s|ed)?|find[s]?|found|"
-           r"read[s]?|observe[sd]?|point(?:s|ed)? out|acknowledge[sd]?|affirm(?:s|ed)?|reaffirm(?:s|ed)?|recogni[sz]e[sd]?|"
-           r"indicate[sd]?|explain(?:s|ed)?|report(?:s|ed)?|refer(?:s|red)? to|set(?:s)? out)")
+SAYING = re.compile(r"(?:state[sd]?|say[s]?|said|conclude[sd]?|confirm(?:s|ed)?|note[sd]?|highlight(?:s|ed)?|stress(?:es|ed)?|"
+                    r"emphasi[sz]e[sd]?|underline[sd]?|underscore[sd]?|describe[sd]?|mention(?:s|ed)?|list(?:s|ed)?|find[s]?|found|"
+                    r"read[s]?|observe[sd]?|point(?:s|ed)? out|acknowledge[sd]?|affirm(?:s|ed)?|reaffirm(?:s|ed)?|recogni[sz]e[sd]?|"
+                    r"indicate[sd]?|explain(?:s|ed)?|report(?:s|ed)?|refer(?:s|red)? to|set(?:s)? out)\b", re.I)
 ADVERBS = frozenset("also further itself specifically explicitly clearly expressly then".split())
-SAYING = re.compile(_SAYING + r"\b", re.I)
 LEAD = re.compile(_LEAD, re.I)
 CLAUSE_END = re.compile(r"[,;:“\"()]")
 FRAME = re.compile(_LEAD + r"(?:according to|under|in|as stated in|as set out in|as per|per)\s+(?P<source>[^,;:“\"()]{2,120}?)\s*,",

@@ -20,6 +20,8 @@ import socket
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -72,6 +74,18 @@ def set_writable(folder: Path, writable: bool) -> None:
         path.chmod((mode | stat.S_IWUSR) if writable else (mode & ~write))
 
 
+@contextmanager
+def read_only_copy(source: Path, data: Path) -> Iterator[dict[str, str]]:
+    """`source` copied to `data` and made read-only for the block; yields its snapshot from before."""
+    shutil.copytree(source, data)
+    before = snapshot(data)
+    set_writable(data, False)
+    try:
+        yield before
+    finally:
+        set_writable(data, True)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -122,16 +136,11 @@ def with_document(built, tmp_path_factory) -> Path:
 
 def test_a_read_only_data_folder_is_one_clear_error_and_nothing_changes(built, tmp_path):
     data = tmp_path / "data"
-    shutil.copytree(built, data)
-    before = snapshot(data)
-    set_writable(data, False)
-    try:
+    with read_only_copy(built, data) as before:
         refused(cli("index", data_dir=data, preexec=as_a_user()),
                 f"the data folder {data / 'chroma'} is read-only (Permission denied); nothing was written")
         refused(cli("serve", "--port", str(free_port()), data_dir=data, preexec=as_a_user()),
                 f"the data folder {data} is read-only (Permission denied); nothing was written")
-    finally:
-        set_writable(data, True)
     assert snapshot(data) == before
     found = cli("search", "critical infrastructure", "-k", "3", data_dir=data)  # the index still answers
     assert found.returncode == 0 and "¶1.6" in found.stdout, found.stdout + found.stderr
@@ -139,10 +148,7 @@ def test_a_read_only_data_folder_is_one_clear_error_and_nothing_changes(built, t
 
 def test_ingest_remove_and_mcp_on_a_read_only_data_folder_change_nothing(with_document, tmp_path):
     data = tmp_path / "data"
-    shutil.copytree(with_document, data)
-    before = snapshot(data)
-    set_writable(data, False)
-    try:
+    with read_only_copy(with_document, data) as before:
         documents = f"the data folder {data / 'documents'} is read-only (Permission denied); nothing was written"
         other = tmp_path / "other.txt"  # a document not yet in the corpus: ingest would write it
         other.write_text(LIGHTHOUSES.replace("99/13", "99/14"), encoding="utf-8")
@@ -150,8 +156,6 @@ def test_ingest_remove_and_mcp_on_a_read_only_data_folder_change_nothing(with_do
         refused(cli("remove", "A/RES/99/13", data_dir=data, preexec=as_a_user()), documents)
         refused(cli("mcp", data_dir=data, preexec=as_a_user()),
                 f"the data folder {data / 'chroma'} is read-only (Permission denied); nothing was written")
-    finally:
-        set_writable(data, True)
     assert snapshot(data) == before  # A/RES/99/13 still stored, nothing of A/RES/99/14
     found = cli("lookup", "A/RES/99/13 ¶1", data_dir=data)
     assert found.returncode == 0 and "radio links of lighthouse keepers" in found.stdout, found.stdout + found.stderr
