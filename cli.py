@@ -181,10 +181,13 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from assistant.resources import searcher
+    from assistant.resources import search_text, searcher
 
-    hybrid = searcher()
-    hits = hybrid.search(" ".join(args.query), k=args.k, mode=args.mode, symbols=args.doc or None, kinds=args.kind or None)
+    hybrid, query = searcher(), " ".join(args.query)
+    searched = search_text(query)
+    hits = hybrid.search(searched, k=args.k, mode=args.mode, symbols=args.doc or None, kinds=args.kind or None)
+    if searched != query and not args.json:
+        print(f"searched with the documents' words: {searched[len(query):].strip()}", file=sys.stderr)
     if args.json:
         from corpus.agreed import AgreedIndex
 

@@ -68,6 +68,14 @@ def searcher(settings: Settings | None = None, corpus: "Corpus | None" = None) -
         return _searchers[key]
 
 
+def search_text(query: str, settings: Settings | None = None) -> str:
+    """What a search for `query` looks for: with setting search_glossary, the query followed by the
+    documents' words for its everyday phrases (corpus/vocabulary.py)."""
+    from corpus.vocabulary import load_vocabulary
+
+    return load_vocabulary().expand(query) if (settings or default_settings()).search_glossary else query
+
+
 def sync_index(settings: Settings | None = None, rebuild: bool = False, progress=None) -> "IndexReport":
     """Build the index if missing, update it after ingestion; `rebuild` re-encodes everything.
 

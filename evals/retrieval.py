@@ -69,25 +69,30 @@ class AnswerRetrieval:
     """Retrieval as an answer sees it (mode "assistant"): the question's scope read first ("this draft"
     -> the resolution, a named symbol -> that document; rule `scope`), then hybrid search, then rule
     `own_wording_first`. With `translate` (a backend name), a question in another UN language is first
-    translated into English by that model, as answers do (assistant/translation.py)."""
+    translated into English by that model, as answers do (assistant/translation.py). `glossary` and
+    `expand` add to the query, measured only: answers use neither."""
 
-    def __init__(self, searcher: Any, translate: str | None = None, expand: str | None = None) -> None:
+    def __init__(self, searcher: Any, translate: str | None = None, expand: str | None = None,
+                 glossary: bool = False) -> None:
         from assistant.chain import Assistant
         from assistant.config import Settings
 
         self.assistant = Assistant(Settings(), backend=translate or expand or "extractive", corpus=searcher.corpus,
                                    searcher=searcher)
-        self.translate, self.expand = translate, expand
+        self.translate, self.expand, self.glossary = translate, expand, glossary
 
     def search(self, question: str, k: int = 10, mode: str = "hybrid") -> list[Any]:
         from assistant import prompts
         from assistant.features import read_question
         from assistant.language import ENGLISH, detect
+        from corpus.vocabulary import load_vocabulary
 
         query, language = question, detect(question)
         if self.translate and language is not ENGLISH:
             query = self.assistant.translate(question, prompts.TRANSLATE_QUESTION_SYSTEM, language, self.translate) or question
         features = read_question(query, query, [], self.assistant.corpus)
+        if self.glossary:  # after translation: the glossary is English
+            query = load_vocabulary().expand(query)
         if self.expand:  # the user's words and the documents' vocabulary, searched as one query
             messages = [("system", prompts.VOCABULARY_SYSTEM), ("human", query)]
             restated = self.assistant.llm(self.expand, "aux").invoke(messages, max_tokens=80).content.strip()
@@ -96,12 +101,17 @@ class AnswerRetrieval:
 
 
 def evaluate(searcher: Any, items: list[dict[str, Any]], modes: tuple[str, ...] = MODES,
-             translate: str | None = None, expand: str | None = None) -> dict[str, Any]:
+             translate: str | None = None, expand: str | None = None, glossary: bool = False) -> dict[str, Any]:
     """Per mode: the mean of each metric, the same per group (an item's "lang" and "category", when
     given), the misses (gold not in the top 5), each item's top 10, and the query latency p50/p95 in ms
-    (one search call: query encoding, both rankings, fusion). Mode "assistant" is `AnswerRetrieval`."""
+    (one search call: query encoding, both rankings, fusion). Mode "assistant" is `AnswerRetrieval`.
+    With `glossary`, every question is first followed by the documents' words for its everyday phrases
+    (corpus/vocabulary.py), as `assistant search` does (setting search_glossary)."""
+    from corpus.vocabulary import load_vocabulary
+
     results: dict[str, Any] = {}
-    answers = AnswerRetrieval(searcher, translate, expand) if "assistant" in modes else None
+    answers = AnswerRetrieval(searcher, translate, expand, glossary) if "assistant" in modes else None
+    searched = load_vocabulary().expand if glossary else str
     for mode in modes:
         rows, misses, seconds, ranks = [], [], [], []
         for item in items:
@@ -109,7 +119,7 @@ def evaluate(searcher: Any, items: list[dict[str, Any]], modes: tuple[str, ...] 
             if mode == "assistant":
                 ranked = [f.paragraph.citation.key for f in answers.search(item["question"], k=10)]
             else:
-                ranked = [h.paragraph.citation.key for h in searcher.search(item["question"], k=10, mode=mode)]
+                ranked = [h.paragraph.citation.key for h in searcher.search(searched(item["question"]), k=10, mode=mode)]
             seconds.append(time.perf_counter() - started)
             row = metrics(ranked, item["gold"])
             rows.append(row)
@@ -166,6 +176,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoder", default=None, help="embedding model: minilm (default), mpnet, nomic or e5")
     parser.add_argument("--assistant", action="store_true", help="also mode 'assistant': retrieval as answers do it (scope, own wording first)")
     parser.add_argument("--translate", default=None, metavar="BACKEND", help="mode 'assistant' translates questions in other UN languages into English with this backend (llama-cpp, openai), as answers do")
+    parser.add_argument("--glossary", action="store_true", help="every question followed by the documents' words for its everyday phrases (corpus/vocabulary.toml), as `assistant search` does; in mode 'assistant', measured only (answers do not use it)")
     parser.add_argument("--expand", default=None, metavar="BACKEND", help="mode 'assistant' adds the question restated in the documents' vocabulary by this backend to the query (measured, not used by answers)")
 
 
@@ -204,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
                                        sync=False, encoder=encoder)
         wants_assistant = args.assistant or args.translate or args.expand
         results = evaluate(searcher, items, MODES + (("assistant",) if wants_assistant else ()),
-                           args.translate, args.expand)
+                           args.translate, args.expand, args.glossary)
         seconds = time.perf_counter() - started
     print(f"{len(items)} questions, corpus {corpus.version}, model {encoder.model_id} (encoder {name}), "
           f"fusion {searcher.fusion} ({seconds:.1f} s)")

@@ -1,5 +1,5 @@
 """The recorded LLM answers of the reference runs (evals/reference/holdout3-after.json, holdout4-after.json,
-holdout5-after.json, tuned-after.json).
+holdout5-after.json, holdout6-0ce999d.json, tuned-after.json).
 
 Every sentence they show as supported was read by a person against its cited paragraphs
 (evals/data/read_supported.jsonl; the verdicts and the list of those read as not supported are in
@@ -26,7 +26,8 @@ from corpus.weight import weight
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = {"holdout3": ROOT / "evals/reference/holdout3-after.json", "holdout4": ROOT / "evals/reference/holdout4-after.json",
-        "holdout5": ROOT / "evals/reference/holdout5-after.json", "tuned": ROOT / "evals/reference/tuned-after.json"}
+        "holdout5": ROOT / "evals/reference/holdout5-after.json", "holdout6": ROOT / "evals/reference/holdout6-0ce999d.json",
+        "tuned": ROOT / "evals/reference/tuned-after.json"}
 READ = ROOT / "evals/data/read_supported.jsonl"
 
 

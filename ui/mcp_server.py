@@ -120,10 +120,10 @@ class Tools:
 
     def search(self, query: str, k: int = 8, documents: list[str] | None = None) -> Reply:
         """The k best paragraphs for `query` (hybrid dense + BM25), optionally only in `documents`."""
-        from assistant.resources import searcher
+        from assistant.resources import search_text, searcher
 
         corpus = self.corpus
-        hits = searcher(self.settings, corpus).search(query, k=k, symbols=documents or None)
+        hits = searcher(self.settings, corpus).search(search_text(query, self.settings), k=k, symbols=documents or None)
         found = [source(h.paragraph, h.score) for h in hits]
         lines = [f"{n}. {s.citation} (score {s.score:.4f}{f', page {s.page}' if s.page else ''})\n   {s.text}"
                  for n, s in enumerate(found, 1)]
