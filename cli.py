@@ -87,7 +87,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not found.files:
         print(f"error: no PDF or text files in {', '.join(args.paths)}", file=sys.stderr)
         return 2
-    if _data_dir_unwritable("ingest"):  # before a document is stored or the model loads
+    if _data_dir_unwritable("ingest", index=not args.no_index):  # before a document is stored or the model loads
         return 2
     # One bar for the whole command (files, a PDF's pages while it is read, then the index), on stderr;
     # messages go above it. Every update is drawn: a redraw costs far less than reading a page.
@@ -160,12 +160,13 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def _data_dir_unwritable(command: str) -> bool:
+def _data_dir_unwritable(command: str, index: bool = True) -> bool:
     """Said on stderr when a folder `command` writes cannot be written (read-only, full): checked
-    before anything is written or loaded (assistant/data_dir.py)."""
+    before anything is written or loaded (assistant/data_dir.py). `index=False`: the index is not
+    touched (`ingest --no-index`)."""
     from assistant.data_dir import find_unwritable, folders_written
 
-    problem = find_unwritable(folders_written(settings(), command))
+    problem = find_unwritable(folders_written(settings(), command, index))
     if problem:
         print(f"error: {problem}", file=sys.stderr)
     return problem is not None

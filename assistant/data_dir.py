@@ -57,19 +57,23 @@ class Unwritable:
         return f"cannot write in the data folder {self.folder} ({self.detail}); nothing was written"
 
 
-def folders_written(settings: Settings, command: Literal["index", "ingest", "remove", "serve", "mcp"]) -> list[Path]:
-    """The folders `command` writes: the index (unless a Chroma server holds it) and the parse cache;
-    `ingest` and `remove` also the user documents; `serve` also the feedback database's folder and the
-    app's export files (`mcp` writes neither). User documents are only read by index, serve and mcp.
+def folders_written(settings: Settings, command: Literal["index", "ingest", "remove", "serve", "mcp"],
+                    index: bool = True) -> list[Path]:
+    """The folders `command` writes: the index (unless a Chroma server holds it, or `index` is False:
+    `ingest --no-index`) and the parse cache; `ingest` and `remove` also the user documents; `serve`
+    also the feedback database's folder and the app's export files (`mcp` writes neither). User
+    documents are only read by index, serve and mcp.
 
     >>> s = Settings(data_dir=Path("/srv/data"), chroma_host=None)
     >>> [str(p) for p in folders_written(s, "remove")]
     ['/srv/data/documents', '/srv/data/chroma', '/srv/data/cache']
+    >>> [str(p) for p in folders_written(s, "ingest", index=False)]
+    ['/srv/data/documents', '/srv/data/cache']
     >>> folders_written(s, "mcp") == folders_written(s, "index")
     True
     """
     folders = [settings.cache_dir]
-    if not settings.chroma_host:
+    if index and not settings.chroma_host:
         folders.insert(0, settings.index_dir)
     if command in ("ingest", "remove"):
         folders.insert(0, settings.user_docs_dir)

@@ -83,7 +83,7 @@ def main() -> int:
         questions = [item["question"] for item in load_items()]
         vocabulary = load_vocabulary()
         print(f"\nquery latency, {len(questions)} eval questions, k=10 ('+ glossary': the query expanded with the"
-              f" documents' words first, rule everyday_vocabulary, as answers search):")
+              f" documents' words first, setting search_glossary, as `assistant search` does):")
         for name in ("dense", "bm25", "hybrid", "hybrid + glossary"):
             mode, expand = name.split()[0], name.endswith("glossary")
             for question in questions[:5]:

@@ -161,6 +161,25 @@ def test_ingest_remove_and_mcp_on_a_read_only_data_folder_change_nothing(with_do
     assert found.returncode == 0 and "radio links of lighthouse keepers" in found.stdout, found.stdout + found.stderr
 
 
+def test_ingest_no_index_needs_no_writable_index_folder(built, text_file, tmp_path):
+    """`ingest --no-index` does not touch the index, so a read-only index folder does not stop it;
+    a plain `ingest`, which would sync the index, is refused before anything is stored."""
+    data = tmp_path / "data"
+    shutil.copytree(built, data)
+    index_before = snapshot(data / "chroma")
+    set_writable(data / "chroma", False)
+    try:
+        refused(cli("ingest", str(text_file), data_dir=data, preexec=as_a_user()),
+                f"the data folder {data / 'chroma'} is read-only (Permission denied); nothing was written")
+        assert not (data / "documents").exists() or not any((data / "documents").iterdir())
+        run = cli("ingest", "--no-index", str(text_file), data_dir=data, preexec=as_a_user())
+        assert run.returncode == 0 and "added A/RES/99/13" in run.stdout, run.stdout + run.stderr
+    finally:
+        set_writable(data / "chroma", True)
+    assert snapshot(data / "chroma") == index_before
+    assert any(p.name.endswith(".json") for p in (data / "documents").iterdir())
+
+
 def _mount_tmpfs(point: Path, size: str) -> bool:
     if os.geteuid() != 0 or not shutil.which("mount"):
         return False
