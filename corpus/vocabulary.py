@@ -62,17 +62,13 @@ class Vocabulary:
         return tuple(terms)
 
     def expand(self, query: str) -> str:
-        """The query followed by the documents' terms for its everyday phrases (unchanged if none)."""
-        return expanded(query, self.terms_for(query))
+        """The query followed by the documents' terms for its everyday phrases (unchanged if none).
 
-
-def expanded(query: str, terms: tuple[str, ...]) -> str:
-    """The query searched with the documents' terms for its everyday phrases.
-
-    >>> expanded("Is a DDoS covered?", ("disruption", "disruptive activities"))
-    'Is a DDoS covered? (disruption; disruptive activities)'
-    """
-    return f"{query} ({'; '.join(terms)})" if terms else query
+        >>> Vocabulary([Bridge(("ddos",), ("disruption", "disruptive activities"), ())]).expand("Is a DDoS covered?")
+        'Is a DDoS covered? (disruption; disruptive activities)'
+        """
+        terms = self.terms_for(query)
+        return f"{query} ({'; '.join(terms)})" if terms else query
 
 
 @cache
