@@ -9,7 +9,7 @@ two models' vectors are never mixed. `--encoder` chooses the model (embeddings/e
 minilm, the default, mpnet, nomic, e5). Also printed: the model's load and the index build seconds,
 and each mode's query latency p50/p95 (query encoding included).
 
-    python -m evals retrieval [--encoder minilm|mpnet|nomic|e5] [--data FILE] [--out evals/results/retrieval.json]
+    python -m evals retrieval [--encoder minilm|mpnet|nomic|e5] [--data FILE] [--glossary] [--out evals/results/retrieval.json]
                               [--index-dir DIR] [--host H --port P]
 
 >>> from evals.retrieval import metrics
