@@ -75,15 +75,22 @@ def set_writable(folder: Path, writable: bool) -> None:
 
 
 @contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """`folder` and everything in it read-only for the block."""
+    set_writable(folder, False)
+    try:
+        yield
+    finally:
+        set_writable(folder, True)
+
+
+@contextmanager
 def read_only_copy(source: Path, data: Path) -> Iterator[dict[str, str]]:
     """`source` copied to `data` and made read-only for the block; yields its snapshot from before."""
     shutil.copytree(source, data)
     before = snapshot(data)
-    set_writable(data, False)
-    try:
+    with read_only(data):
         yield before
-    finally:
-        set_writable(data, True)
 
 
 def free_port() -> int:
@@ -167,15 +174,12 @@ def test_ingest_no_index_needs_no_writable_index_folder(built, text_file, tmp_pa
     data = tmp_path / "data"
     shutil.copytree(built, data)
     index_before = snapshot(data / "chroma")
-    set_writable(data / "chroma", False)
-    try:
+    with read_only(data / "chroma"):
         refused(cli("ingest", str(text_file), data_dir=data, preexec=as_a_user()),
                 f"the data folder {data / 'chroma'} is read-only (Permission denied); nothing was written")
         assert not (data / "documents").exists() or not any((data / "documents").iterdir())
         run = cli("ingest", "--no-index", str(text_file), data_dir=data, preexec=as_a_user())
         assert run.returncode == 0 and "added A/RES/99/13" in run.stdout, run.stdout + run.stderr
-    finally:
-        set_writable(data / "chroma", True)
     assert snapshot(data / "chroma") == index_before
     assert any(p.name.endswith(".json") for p in (data / "documents").iterdir())
 
